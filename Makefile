@@ -1,0 +1,32 @@
+# Two commands: `make demo` and `make test`. Both create/update .venv first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+CORES ?= 2
+SNAKEMAKE := PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/snakemake
+
+.PHONY: install demo test lint clean-demo
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	# torch first, from its pin: a newer torch would pull several GB of CUDA wheels
+	$(PY) -m pip install --quiet torch==2.13.0
+	echo "torch==2.13.0" > $(VENV)/constraints.txt
+	$(PY) -m pip install --quiet -c $(VENV)/constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(SNAKEMAKE) --cores $(CORES) --configfile config/config.yaml
+	$(SNAKEMAKE) --cores $(CORES) --configfile config/config.yaml --report results/demo/report.html
+	@echo "demo finished: results/demo/ (predictions/*.bw, evaluation/, interpret/, report.html)"
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(SNAKEMAKE) --lint --configfile config/config.yaml
+
+clean-demo:
+	rm -rf results/demo resources/demo resources/demo-sources logs/demo benchmarks/demo

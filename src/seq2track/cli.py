@@ -1,0 +1,67 @@
+"""Command line: the same steps the workflow runs, for use outside Snakemake.
+
+    seq2track simulate OUT_DIR [--seed N]
+    seq2track fetch SOURCE DEST [--sha256 HEX] [--gunzip]
+    seq2track prepare-genome FASTA OUT.fa.gz [--chromosomes chr1,chr2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+
+from seq2track.runner import run_logged
+
+
+def _simulate(args: argparse.Namespace) -> None:
+    from seq2track.simulate import SimulationParams, simulate_demo
+
+    summary = simulate_demo(replace(SimulationParams(), seed=args.seed), args.out_dir)
+    summary.pop("params")
+    print(json.dumps(summary))
+
+
+def _fetch(args: argparse.Namespace) -> None:
+    from seq2track.io.download import fetch
+
+    fetch(args.source, args.dest, sha256=args.sha256, decompress_gzip=args.gunzip)
+
+
+def _prepare_genome(args: argparse.Namespace) -> None:
+    from seq2track.io.fasta import prepare_genome
+
+    keep = args.chromosomes.split(",") if args.chromosomes else None
+    sizes = prepare_genome(args.fasta, args.out, keep)
+    print(json.dumps(sizes))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seq2track", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("simulate", help="write the demo's synthetic source files")
+    p.add_argument("out_dir")
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=_simulate)
+    p = sub.add_parser("fetch", help="copy or download a source, verified and atomic")
+    p.add_argument("source")
+    p.add_argument("dest")
+    p.add_argument("--sha256")
+    p.add_argument("--gunzip", action="store_true")
+    p.set_defaults(func=_fetch)
+    p = sub.add_parser("prepare-genome", help="bgzip + faidx a FASTA, keeping chosen chromosomes")
+    p.add_argument("fasta")
+    p.add_argument("out")
+    p.add_argument("--chromosomes")
+    p.set_defaults(func=_prepare_genome)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    run_logged(lambda: args.func(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Data: sequence encoding, windows and splits, binned targets, the on-disk dataset."""

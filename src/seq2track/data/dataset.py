@@ -1,0 +1,119 @@
+"""The on-disk dataset: per split, uint8 sequence codes (N, L) and float32 targets (N, out_bins, T).
+
+Files in ``out_dir``: ``{split}.sequences.npy``, ``{split}.targets.npy``, ``{split}.windows.bed`` and
+``meta.json`` (track ids, bin size, crop). Arrays are opened memory-mapped for fast random access.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import Dataset
+
+from seq2track.data.encoding import encode, one_hot, reverse_complement_codes, N_CODE
+from seq2track.data.targets import pool_bins, transform
+from seq2track.data.windows import WindowSpec
+from seq2track.io.atomic import atomic_path
+from seq2track.io.bigwig import BigWigReader
+from seq2track.io.fasta import Genome
+
+SPLITS = ("train", "valid", "test")
+
+
+def window_targets(readers: list[BigWigReader], sheet: pd.DataFrame, chrom: str, start0: int, end: int,
+                   spec: WindowSpec) -> np.ndarray:
+    """Transformed targets (out_bins, T) of one window; the crop is removed from both ends."""
+    lo, hi = start0 + spec.crop_bp, end - spec.crop_bp
+    cols = []
+    for reader, row in zip(readers, sheet.itertuples()):
+        binned = pool_bins(reader.values(chrom, lo, hi), spec.bin_size_bp, row.sum_stat)
+        cols.append(transform(binned, row.scale, row.clip_soft, row.clip))
+    return np.stack(cols, axis=-1)
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with atomic_path(path, suffix=".npy") as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, array)
+
+
+def build_dataset(genome_fa: str, bigwigs: list[str], sheet: pd.DataFrame, windows: pd.DataFrame,
+                  spec: WindowSpec, out_dir: str | os.PathLike) -> dict:
+    """Write sequences and targets for every window in ``windows`` (with a ``split`` column).
+
+    ``bigwigs`` are in track-sheet order. Returns the metadata written to meta.json.
+    """
+    out = Path(out_dir)
+    genome = Genome(genome_fa)
+    readers = [BigWigReader(p) for p in bigwigs]
+    counts = {}
+    for split in SPLITS:
+        part = windows[windows["split"] == split].reset_index(drop=True)
+        seqs = np.full((len(part), spec.length_bp), N_CODE, dtype=np.uint8)
+        tgts = np.zeros((len(part), spec.n_out_bins, len(sheet)), dtype=np.float32)
+        for i, w in enumerate(part.itertuples()):
+            seqs[i] = encode(genome.fetch(w.chrom, w.start, w.end))
+            tgts[i] = window_targets(readers, sheet, w.chrom, w.start, w.end, spec)
+        _save_npy(out / f"{split}.sequences.npy", seqs)
+        _save_npy(out / f"{split}.targets.npy", tgts)
+        with atomic_path(out / f"{split}.windows.bed") as tmp:
+            part[["chrom", "start", "end"]].to_csv(tmp, sep="\t", header=False, index=False)
+        counts[split] = len(part)
+    for r in readers:
+        r.close()
+    meta = {"tracks": sheet["id"].tolist(), "bin_size_bp": spec.bin_size_bp, "crop_bins": spec.crop_bins,
+            "length_bp": spec.length_bp, "n_out_bins": spec.n_out_bins, "n_windows": counts}
+    with atomic_path(out / "meta.json") as tmp:
+        tmp.write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+class WindowDataset(Dataset):
+    """Items (one_hot (L, 4) float32, targets (out_bins, T) float32) of one split.
+
+    With ``augment``, each item is reverse-complemented with probability 1/2 (targets flipped along
+    bins) and shifted by up to ``max_shift_bp`` (N-padded; targets unchanged, as in Basenji).
+    Randomness comes from a generator seeded by (seed, epoch, index) so runs are reproducible.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike, split: str, augment: bool = False,
+                 max_shift_bp: int = 3, seed: int = 0) -> None:
+        data_dir = Path(data_dir)
+        self.sequences = np.load(data_dir / f"{split}.sequences.npy", mmap_mode="r")
+        self.targets = np.load(data_dir / f"{split}.targets.npy", mmap_mode="r")
+        self.augment, self.max_shift_bp, self.seed, self.epoch = augment, max_shift_bp, seed, 0
+
+    def __len__(self) -> int:
+        return self.sequences.shape[0]
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        codes = np.array(self.sequences[index])
+        targets = np.array(self.targets[index])
+        if self.augment:
+            rng = np.random.default_rng([self.seed, self.epoch, index])
+            shift = int(rng.integers(-self.max_shift_bp, self.max_shift_bp + 1))
+            codes = shift_codes(codes, shift)
+            if rng.random() < 0.5:
+                codes = reverse_complement_codes(codes)
+                targets = targets[::-1].copy()
+        return torch.from_numpy(one_hot(codes)), torch.from_numpy(targets)
+
+
+def shift_codes(codes: np.ndarray, shift: int) -> np.ndarray:
+    """Shift codes right by ``shift`` (left if negative), padding with N."""
+    if shift == 0:
+        return codes
+    out = np.full_like(codes, N_CODE)
+    if shift > 0:
+        out[shift:] = codes[:-shift]
+    else:
+        out[:shift] = codes[-shift:]
+    return out

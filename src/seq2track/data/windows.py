@@ -1,0 +1,101 @@
+"""Tile windows over contigs, drop bad ones, and assign train/valid/test splits by chromosome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyranges as pr
+
+from seq2track.data.encoding import encode, n_fraction
+from seq2track.errors import ConfigError
+from seq2track.io.fasta import Genome
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """Window geometry: input ``length_bp``, tiling ``stride_bp``, output bins and crop (bins per side)."""
+
+    length_bp: int
+    stride_bp: int
+    bin_size_bp: int
+    crop_bins: int
+
+    def __post_init__(self) -> None:
+        if self.length_bp % self.bin_size_bp:
+            raise ConfigError("windows.length_bp", f"{self.length_bp} is not a multiple of bin_size_bp "
+                              f"{self.bin_size_bp}", "choose a multiple")
+        if 2 * self.crop_bins >= self.n_bins:
+            raise ConfigError("windows.crop_bins", f"crop of {self.crop_bins} per side leaves no output bins",
+                              "lower crop_bins")
+
+    @property
+    def n_bins(self) -> int:
+        """Bins over the whole input window (the attention grid)."""
+        return self.length_bp // self.bin_size_bp
+
+    @property
+    def n_out_bins(self) -> int:
+        """Bins the model predicts after cropping."""
+        return self.n_bins - 2 * self.crop_bins
+
+    @property
+    def crop_bp(self) -> int:
+        return self.crop_bins * self.bin_size_bp
+
+
+def tile(chrom_sizes: dict[str, int], length_bp: int, stride_bp: int) -> pd.DataFrame:
+    """Windows [start, start + length) every ``stride_bp`` that fit inside each contig."""
+    rows = []
+    for chrom, size in chrom_sizes.items():
+        for start in range(0, size - length_bp + 1, stride_bp):
+            rows.append((chrom, start, start + length_bp))
+    return pd.DataFrame(rows, columns=["chrom", "start", "end"])
+
+
+def drop_blacklisted(windows: pd.DataFrame, blacklist: pd.DataFrame) -> pd.DataFrame:
+    """Windows that overlap no blacklist interval (pyranges overlap)."""
+    if windows.empty or blacklist.empty:
+        return windows
+    win = pr.PyRanges(windows.rename(columns={"chrom": "Chromosome", "start": "Start", "end": "End"})
+                      .assign(idx=np.arange(len(windows))))
+    bl = pr.PyRanges(blacklist[["chrom", "start", "end"]].rename(
+        columns={"chrom": "Chromosome", "start": "Start", "end": "End"}))
+    hits = win.overlap(bl)
+    hit_idx = hits.df["idx"].to_numpy() if len(hits) else np.zeros(0, dtype=int)
+    return windows.loc[~np.isin(np.arange(len(windows)), hit_idx)].reset_index(drop=True)
+
+
+def drop_n_rich(windows: pd.DataFrame, genome: Genome, max_n_fraction: float) -> pd.DataFrame:
+    """Windows whose fraction of non-ACGT bases is at most ``max_n_fraction``."""
+    keep = [n_fraction(encode(genome.fetch(r.chrom, r.start, r.end))) <= max_n_fraction
+            for r in windows.itertuples()]
+    return windows.loc[keep].reset_index(drop=True)
+
+
+def assign_splits(windows: pd.DataFrame, valid: list[str], test: list[str]) -> pd.DataFrame:
+    """Add a ``split`` column: chromosomes in ``test`` -> test, in ``valid`` -> valid, others -> train."""
+    overlap = set(valid) & set(test)
+    if overlap:
+        raise ConfigError("windows.split", f"chromosomes {sorted(overlap)} are in both valid and test",
+                          "put each chromosome in one split")
+    split = np.where(windows["chrom"].isin(test), "test", np.where(windows["chrom"].isin(valid), "valid", "train"))
+    return windows.assign(split=split)
+
+
+def make_windows(genome: Genome, blacklist: pd.DataFrame, spec: WindowSpec, max_n_fraction: float,
+                 valid: list[str], test: list[str]) -> pd.DataFrame:
+    """All stages: tile, drop blacklisted and N-rich windows, assign splits."""
+    windows = tile(genome.sizes, spec.length_bp, spec.stride_bp)
+    windows = drop_blacklisted(windows, blacklist)
+    windows = drop_n_rich(windows, genome, max_n_fraction)
+    return assign_splits(windows, valid, test)
+
+
+def split_report(windows: pd.DataFrame) -> pd.DataFrame:
+    """Windows and chromosomes per split."""
+    return (windows.groupby("split").agg(n_windows=("chrom", "size"),
+                                         chromosomes=("chrom", lambda c: ",".join(sorted(set(c)))))
+            .reindex(["train", "valid", "test"]).fillna({"n_windows": 0, "chromosomes": ""})
+            .astype({"n_windows": int}).reset_index())

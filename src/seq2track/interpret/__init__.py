@@ -1,0 +1,1 @@
+"""Interpretation: attention from gene TSSs scored against enhancer annotations."""

@@ -1,0 +1,1 @@
+"""Formats only: FASTA, bigWig, BED/TSV tables, atomic writes, downloads."""

@@ -1,0 +1,75 @@
+"""Tables: BED, the track sheet, EPCrisprBenchmark enhancer–gene pairs. Coordinates 0-based half-open."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from seq2track.errors import InputFileError
+
+TRACK_SHEET_COLUMNS = ["id", "source", "sha256", "assay", "sum_stat", "scale", "clip", "clip_soft",
+                       "description", "color"]
+EPCRISPR_COLUMNS = ["chrom", "chromStart", "chromEnd", "name", "chrTSS", "startTSS", "endTSS",
+                    "measuredGeneSymbol", "Regulated", "distanceToTSS"]
+BED_COLUMNS = ["chrom", "start", "end", "name", "score", "strand"]
+
+
+def read_bed(path: str | os.PathLike, min_columns: int = 3) -> pd.DataFrame:
+    """Read a BED file (optionally gzipped) into columns chrom, start, end[, name, score, strand]."""
+    try:
+        df = pd.read_csv(path, sep="\t", header=None, comment="#", dtype={0: str})
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(columns=BED_COLUMNS[:min_columns])
+    if df.shape[1] < min_columns:
+        raise InputFileError(str(path), f"has {df.shape[1]} columns, needs at least {min_columns}",
+                             "write tab-separated BED")
+    df = df.iloc[:, :6]
+    df.columns = BED_COLUMNS[:df.shape[1]]
+    bad = df.index[df["end"] < df["start"]]
+    if len(bad):
+        raise InputFileError(str(path), f"line {bad[0] + 1}: end < start", "fix the interval")
+    return df
+
+
+def write_bed(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a BED (no header) from the columns present in BED_COLUMNS order."""
+    cols = [c for c in BED_COLUMNS if c in df.columns]
+    df[cols].to_csv(path, sep="\t", header=False, index=False)
+
+
+def read_track_sheet(path: str | os.PathLike) -> pd.DataFrame:
+    """Read and check the track sheet (one row per track; see config/tracks.tsv)."""
+    sheet = pd.read_csv(path, sep="\t", dtype={"id": str, "source": str, "sha256": str}, keep_default_na=False)
+    missing = [c for c in TRACK_SHEET_COLUMNS if c not in sheet.columns]
+    if missing:
+        raise InputFileError(str(path), f"missing columns {missing}", f"the sheet needs {TRACK_SHEET_COLUMNS}")
+    if sheet["id"].duplicated().any():
+        dup = sheet.loc[sheet["id"].duplicated(), "id"].tolist()
+        raise InputFileError(str(path), f"duplicate track ids {dup}", "give each track a unique id")
+    bad = sheet.loc[~sheet["sum_stat"].isin(["sum", "mean"]), "id"].tolist()
+    if bad:
+        raise InputFileError(str(path), f"sum_stat must be 'sum' or 'mean' (tracks {bad})", "fix column sum_stat")
+    for col in ["scale", "clip", "clip_soft"]:
+        sheet[col] = pd.to_numeric(sheet[col].replace("", None), errors="raise").astype(float)
+    return sheet
+
+
+def read_enhancer_pairs(path: str | os.PathLike) -> pd.DataFrame:
+    """Read enhancer–gene pairs in EPCrisprBenchmark columns (TSV, optionally gzipped).
+
+    Returns the table with ``Regulated`` as bool; checks the required columns and intervals.
+    """
+    df = pd.read_csv(path, sep="\t", dtype={"chrom": str, "chrTSS": str})
+    missing = [c for c in EPCRISPR_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputFileError(str(path), f"missing EPCrisprBenchmark columns {missing}",
+                             "give a TSV with the EPCrisprBenchmark header")
+    bad = df.index[df["chromEnd"] < df["chromStart"]]
+    if len(bad):
+        raise InputFileError(str(path), f"line {bad[0] + 2}: chromEnd < chromStart", "fix the interval")
+    reg = df["Regulated"].astype(str).str.upper()
+    if not reg.isin(["TRUE", "FALSE"]).all():
+        raise InputFileError(str(path), "column Regulated must be TRUE or FALSE", "fix column Regulated")
+    df["Regulated"] = reg == "TRUE"
+    return df

@@ -1,0 +1,133 @@
+"""Building blocks. Convolutional tensors are (B, C, L); transformer tensors are (B, N, D)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+from torch import nn
+
+
+class GELU(nn.Module):
+    """Enformer's GELU approximation: sigmoid(1.702 x) * x."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(1.702 * x) * x
+
+
+class Residual(nn.Module):
+    def __init__(self, fn: nn.Module) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.fn(x)
+
+
+def conv_block(c_in: int, c_out: int, kernel: int) -> nn.Sequential:
+    """BatchNorm -> GELU -> Conv1d (same padding), as Enformer's conv block."""
+    return nn.Sequential(nn.BatchNorm1d(c_in), GELU(), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
+
+
+class AttentionPool(nn.Module):
+    """Softmax-weighted pooling over non-overlapping pairs: (B, C, L) -> (B, C, L // 2).
+
+    Logits come from a 1x1 conv initialised to 2 * identity (Enformer). For a pool of two, the
+    softmax weight of the first element is sigmoid(l0 - l1), which avoids a slow size-2 softmax.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.to_logits = nn.Conv1d(channels, channels, 1, bias=False)
+        nn.init.dirac_(self.to_logits.weight)
+        with torch.no_grad():
+            self.to_logits.weight.mul_(2.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = self.to_logits(x)
+        x0, x1 = x[..., 0::2], x[..., 1::2]
+        w0 = torch.sigmoid(logits[..., 0::2] - logits[..., 1::2])
+        return x1 + w0 * (x0 - x1)
+
+
+def sinusoidal_embedding(n: int, dim: int, device=None) -> torch.Tensor:
+    """Absolute sinusoidal position encodings (n, dim) of the original transformer."""
+    pos = torch.arange(n, device=device, dtype=torch.float32)[:, None]
+    freq = torch.exp(torch.arange(0, dim, 2, device=device, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    emb = torch.zeros(n, dim, device=device)
+    emb[:, 0::2] = torch.sin(pos * freq)
+    emb[:, 1::2] = torch.cos(pos * freq)
+    return emb
+
+
+def rotary_tables(n: int, head_dim: int, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin tables (n, head_dim) for rotary embeddings (rotate-half convention)."""
+    inv_freq = 1.0 / (10000 ** (torch.arange(0, head_dim, 2, device=device, dtype=torch.float32) / head_dim))
+    angles = torch.arange(n, device=device, dtype=torch.float32)[:, None] * inv_freq  # (n, head_dim/2)
+    angles = torch.cat([angles, angles], dim=-1)
+    return angles.cos(), angles.sin()
+
+
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate (B, H, N, Dh) by position."""
+    x1, x2 = x.chunk(2, dim=-1)
+    return x * cos + torch.cat([-x2, x1], dim=-1) * sin
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head self-attention; rotary positions optional; fused SDPA on the forward path."""
+
+    def __init__(self, dim: int, heads: int, attention_dropout: float, rotary: bool) -> None:
+        super().__init__()
+        self.heads, self.rotary, self.attention_dropout = heads, rotary, attention_dropout
+        self.to_qkv = nn.Linear(dim, 3 * dim, bias=False)
+        self.to_out = nn.Linear(dim, dim)
+        self._tables: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def _qkv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        q, k, v = rearrange(self.to_qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.heads)
+        if self.rotary:
+            key = (x.shape[1], q.shape[-1], x.device)
+            if key not in self._tables:  # positions depend only on length: compute once
+                self._tables[key] = rotary_tables(x.shape[1], q.shape[-1], x.device)
+            cos, sin = self._tables[key]
+            q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+        return q, k, v
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q, k, v = self._qkv(x)
+        drop = self.attention_dropout if self.training else 0.0
+        out = F.scaled_dot_product_attention(q, k, v, dropout_p=drop)
+        return self.to_out(rearrange(out, "b h n d -> b n (h d)"))
+
+    def attention_probs(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
+        """Softmax attention rows for the chosen query positions: (B, H, Q, N).
+
+        Only the requested rows are computed, so capture costs O(Q * N) rather than O(N^2).
+        """
+        q, k, _ = self._qkv(x)
+        q = q[:, :, query_index]                                      # (B, H, Q, Dh)
+        logits = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.shape[-1])
+        return logits.softmax(dim=-1)
+
+
+class TransformerBlock(nn.Module):
+    """Pre-LayerNorm attention and ReLU feed-forward (x2 width), each with dropout and a residual."""
+
+    def __init__(self, dim: int, heads: int, dropout: float, attention_dropout: float, rotary: bool) -> None:
+        super().__init__()
+        self.norm_attn = nn.LayerNorm(dim)
+        self.attn = MultiHeadAttention(dim, heads, attention_dropout, rotary)
+        self.drop_attn = nn.Dropout(dropout)
+        self.ffn = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, 2 * dim), nn.Dropout(dropout), nn.ReLU(),
+                                 nn.Linear(2 * dim, dim), nn.Dropout(dropout))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.drop_attn(self.attn(self.norm_attn(x)))
+        return x + self.ffn(x)
+
+    def attention_probs(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
+        """Attention rows (B, H, Q, N) this block computes on input ``x``."""
+        return self.attn.attention_probs(self.norm_attn(x), query_index)

@@ -1,0 +1,82 @@
+"""The Enformer-shaped model: stem -> conv tower -> transformer -> crop -> pointwise -> softplus head.
+
+Contract: one-hot (B, L, 4) float -> (B, L / bin - 2 * crop, tracks) non-negative rates per bin.
+The transformer runs on the uncropped grid of L / bin positions; output bin j is grid index j + crop.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+from torch import nn
+
+from seq2track.model.config import ModelConfig
+from seq2track.model.layers import GELU, AttentionPool, Residual, TransformerBlock, conv_block, sinusoidal_embedding
+
+
+def _stem(cfg: ModelConfig, c_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv1d(4, c_out, cfg.stem_kernel_bp, padding=cfg.stem_kernel_bp // 2),
+                         Residual(conv_block(c_out, c_out, 1)), AttentionPool(c_out))
+
+
+def _tower(cfg: ModelConfig, channels: list[int]) -> nn.Sequential:
+    blocks = []
+    for c_in, c_out in zip(channels[:-1], channels[1:]):
+        blocks.append(nn.Sequential(conv_block(c_in, c_out, cfg.tower_kernel),
+                                    Residual(conv_block(c_out, c_out, 1)), AttentionPool(c_out)))
+    return nn.Sequential(*blocks)
+
+
+class Seq2Track(nn.Module):
+    """Sequence -> binned tracks. Separate methods give embeddings and attention rows."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        channels = cfg.tower_channels()
+        self.stem = _stem(cfg, channels[0])
+        self.tower = _tower(cfg, channels)
+        self.transformer = nn.ModuleList(
+            TransformerBlock(cfg.dim, cfg.num_heads, cfg.dropout, cfg.attention_dropout, cfg.positional == "rotary")
+            for _ in range(cfg.num_transformer_layers))
+        self.pointwise = nn.Sequential(conv_block(cfg.dim, 2 * cfg.dim, 1), nn.Dropout(cfg.dropout / 2), GELU())
+        self.head = nn.Linear(2 * cfg.dim, cfg.num_tracks)
+
+    def _grid(self, x: torch.Tensor) -> torch.Tensor:
+        """One-hot (B, L, 4) -> transformer input (B, N, D) on the uncropped bin grid."""
+        h = self.tower(self.stem(rearrange(x, "b l c -> b c l")))
+        h = rearrange(h, "b d n -> b n d")
+        if self.cfg.positional == "sinusoidal":
+            h = h + sinusoidal_embedding(h.shape[1], h.shape[2], h.device).to(h.dtype)
+        return h
+
+    def _head(self, h: torch.Tensor) -> torch.Tensor:
+        """Transformer output (B, N, D) -> cropped embeddings (B, N - 2 crop, 2D)."""
+        c = self.cfg.crop_bins
+        h = h[:, c:h.shape[1] - c]
+        return rearrange(self.pointwise(rearrange(h, "b n d -> b d n")), "b d n -> b n d")
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-bin embeddings (B, out_bins, 2 * dim)."""
+        h = self._grid(x)
+        for block in self.transformer:
+            h = block(h)
+        return self._head(h)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """One-hot (B, L, 4) -> predicted rates (B, out_bins, tracks)."""
+        return F.softplus(self.head(self.embed(x)))
+
+    def attention_rows(self, x: torch.Tensor, query_bins: torch.Tensor) -> torch.Tensor:
+        """Attention of the given grid positions over all keys: (B, layers, heads, Q, N).
+
+        ``query_bins`` index the uncropped grid (output bin j is grid index j + crop_bins).
+        Rows are recomputed explicitly, so the ordinary forward keeps its fused kernel.
+        """
+        h = self._grid(x)
+        rows = []
+        for block in self.transformer:
+            rows.append(block.attention_probs(h, query_bins))
+            h = block(h)
+        return torch.stack(rows, dim=1)

@@ -1,0 +1,31 @@
+# Pearson r per track and split against the observed targets; a locus plot.
+
+
+rule evaluate:
+    input:
+        dataset_files(),
+        model=f"{OUT}/model/best.ckpt",
+    output:
+        metrics=report(
+            f"{OUT}/evaluation/metrics.tsv",
+            caption="../report/metrics.rst",
+            category="Evaluation",
+        ),
+        locus=report(
+            f"{OUT}/evaluation/locus.png",
+            caption="../report/locus.rst",
+            category="Evaluation",
+        ),
+    params:
+        data_dir=f"{OUT}/dataset",
+        predict=config["predict"],
+    log:
+        f"{OUT}/logs/evaluate.log",
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    conda:
+        PY_ENV
+    script:
+        "../../scripts/evaluate.py"

@@ -1,0 +1,37 @@
+# Attention from each test-split TSS over its window, scored against enhancer-gene pairs.
+
+
+rule interpret:
+    input:
+        model=f"{OUT}/model/best.ckpt",
+        fasta=f"{RES}/genome.fa.gz",
+        fai=f"{RES}/genome.fa.gz.fai",
+        enhancers=f"{RES}/enhancers.tsv",
+    output:
+        scores=f"{OUT}/interpret/enhancer_scores.tsv",
+        summary=report(
+            f"{OUT}/interpret/summary.tsv",
+            caption="../report/interpret_summary.rst",
+            category="Interpretation",
+        ),
+        plot=report(
+            f"{OUT}/interpret/attention_vs_distance.png",
+            caption="../report/attention_vs_distance.rst",
+            category="Interpretation",
+        ),
+    params:
+        chromosomes=config["windows"]["test_chromosomes"],
+        windows=config["windows"],
+        interpret=config["interpret"],
+    log:
+        f"{OUT}/logs/interpret.log",
+    benchmark:
+        f"{OUT}/benchmarks/interpret.tsv"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=2 * 60,
+    conda:
+        PY_ENV
+    script:
+        "../../scripts/interpret.py"

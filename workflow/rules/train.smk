@@ -1,0 +1,34 @@
+# Fit the model; GPU resources are requested by profiles/slurm.
+
+
+rule train:
+    input:
+        dataset_files(),
+    output:
+        best=f"{OUT}/model/best.ckpt",
+        last=f"{OUT}/model/last.ckpt",
+        history=report(
+            f"{OUT}/model/history.tsv",
+            caption="../report/history.rst",
+            category="Training",
+        ),
+        model_yaml=f"{OUT}/model/model.yaml",
+        provenance=f"{OUT}/model/provenance.json",
+    params:
+        data_dir=f"{OUT}/dataset",
+        model=config["model"],
+        train=config["train"],
+        seed=config["seed"],
+        run_config=config,
+    log:
+        f"{OUT}/logs/train.log",
+    benchmark:
+        f"{OUT}/benchmarks/train.tsv"
+    threads: 2
+    resources:
+        mem_mb=16000,
+        runtime=24 * 60,
+    conda:
+        PY_ENV
+    script:
+        "../../scripts/train.py"
