@@ -7,10 +7,10 @@ import numpy as np
 BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
 
 
-def background(length: int, rng: np.random.Generator, gc: float = 0.43, cpg_keep: float = 0.25) -> bytearray:
+def background(length: int, rng: np.random.Generator, gc: float = 0.445, cpg_keep: float = 0.25) -> bytearray:
     """Random sequence of ``length`` bases; a fraction 1 - ``cpg_keep`` of CpGs is mutated to CpA.
 
-    The mutation lowers GC slightly: ``gc`` = 0.43 gives a final GC of about 0.41.
+    The mutation lowers GC slightly: ``gc`` = 0.445 gives a final GC of about 0.41.
 
     This mimics methylation-driven deamination, giving a CpG observed/expected near ``cpg_keep``.
     """

@@ -1,0 +1,103 @@
+"""Encoding, targets, windows and the on-disk dataset."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seq2track.data.dataset import WindowDataset, build_dataset, shift_codes
+from seq2track.data.encoding import decode, encode, n_fraction, one_hot, reverse_complement_codes
+from seq2track.data.targets import pool_bins, transform
+from seq2track.data.windows import WindowSpec, assign_splits, drop_blacklisted, make_windows, tile
+from seq2track.errors import ConfigError
+from seq2track.io.fasta import Genome
+
+
+def test_encoding_round_trip_and_rc():
+    codes = encode("ACGTNacgtx")
+    assert codes.tolist() == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4]
+    assert decode(codes) == "ACGTNACGTN"
+    assert decode(reverse_complement_codes(encode("AACGN"))) == "NCGTT"
+    oh = one_hot(encode("AN"))
+    assert oh.tolist() == [[1, 0, 0, 0], [0, 0, 0, 0]]
+    assert n_fraction(encode("ANNN")) == 0.75
+
+
+def test_pool_and_transform():
+    v = np.arange(8, dtype=np.float32)
+    assert pool_bins(v, 4, "sum").tolist() == [6, 22]
+    assert pool_bins(v, 4, "mean").tolist() == [1.5, 5.5]
+    out = transform(np.array([1.0, 10.0, 100.0]), scale=1.0, clip_soft=10.0, clip=15.0)
+    np.testing.assert_allclose(out, [1.0, 10.0, 15.0])
+    np.testing.assert_allclose(transform(np.array([14.0]), 1.0, 10.0, np.nan), [12.0])
+
+
+def test_window_spec_checks():
+    with pytest.raises(ConfigError, match="windows.length_bp"):
+        WindowSpec(1000, 500, 128, 1)
+    with pytest.raises(ConfigError, match="crop_bins"):
+        WindowSpec(1024, 512, 128, 4)
+    spec = WindowSpec(2048, 1024, 128, 2)
+    assert (spec.n_bins, spec.n_out_bins, spec.crop_bp) == (16, 12, 256)
+
+
+def test_tile_blacklist_split():
+    w = tile({"c1": 10_000, "c2": 5_000}, 4_000, 2_000)
+    assert len(w) == 4 + 1 and (w["end"] - w["start"] == 4_000).all()
+    bl = pd.DataFrame({"chrom": ["c1"], "start": [5_000], "end": [5_100]})
+    kept = drop_blacklisted(w, bl)
+    assert kept[kept.chrom == "c1"]["start"].tolist() == [0, 6_000]  # 2000-6000 and 4000-8000 overlap
+    s = assign_splits(kept, valid=["c2"], test=[])
+    assert s.set_index("chrom")["split"].to_dict() == {"c1": "train", "c2": "valid"}
+    with pytest.raises(ConfigError, match="both valid and test"):
+        assign_splits(kept, valid=["c2"], test=["c2"])
+
+
+def test_make_windows_drops_n_rich(tiny_genome):
+    spec = WindowSpec(4096, 2048, 128, 2)
+    w = make_windows(Genome(tiny_genome), pd.DataFrame(columns=["chrom", "start", "end"]), spec, 0.1, ["chrB"], [])
+    b = w[w.chrom == "chrB"]
+    # the 2 kb N run at 10,000-12,000: windows mostly over it go, one with 240 N (5.9%) stays
+    assert {8192, 10240}.isdisjoint(b.start) and 6144 in set(b.start)
+    assert len(b) > 0 and set(w.split) == {"train", "valid"}
+
+
+def test_dataset_targets_match_bigwig(tmp_path, tiny_genome, tiny_bigwig):
+    bw, values = tiny_bigwig
+    spec = WindowSpec(4096, 4096, 128, 4)
+    windows = pd.DataFrame({"chrom": ["chrA", "chrA", "chrB"], "start": [0, 8192, 0],
+                            "end": [4096, 12288, 4096], "split": ["train", "valid", "test"]})
+    sheet = pd.DataFrame({"id": ["t"], "sum_stat": ["sum"], "scale": [2.0], "clip": [np.nan],
+                          "clip_soft": [np.nan]})
+    meta = build_dataset(str(tiny_genome), [str(bw)], sheet, windows, spec, tmp_path / "ds")
+    assert meta["n_windows"] == {"train": 1, "valid": 1, "test": 1} and meta["n_out_bins"] == 24
+    ds = WindowDataset(tmp_path / "ds", "valid")
+    x, y = ds[0]
+    assert x.shape == (4096, 4) and y.shape == (24, 1)
+    expected = 2.0 * values["chrA"][8192 + 512:12288 - 512].reshape(24, 128).sum(axis=1)
+    np.testing.assert_allclose(y[:, 0].numpy(), expected)
+    assert Genome(tiny_genome).fetch("chrA", 8192, 8200) == decode(np.argmax(x[:8].numpy(), axis=1))
+
+
+def test_augmentation_is_seeded_and_flips_targets(tmp_path, tiny_genome, tiny_bigwig):
+    bw, _ = tiny_bigwig
+    spec = WindowSpec(4096, 4096, 128, 4)
+    windows = pd.DataFrame({"chrom": ["chrA"] * 8, "start": np.arange(8) * 4096, "end": np.arange(1, 9) * 4096,
+                            "split": "train"})
+    sheet = pd.DataFrame({"id": ["t"], "sum_stat": ["sum"], "scale": [1.0], "clip": [np.nan], "clip_soft": [np.nan]})
+    build_dataset(str(tiny_genome), [str(bw)], sheet, windows, spec, tmp_path / "ds")
+    plain, aug = WindowDataset(tmp_path / "ds", "train"), WindowDataset(tmp_path / "ds", "train", augment=True, seed=3)
+    again = WindowDataset(tmp_path / "ds", "train", augment=True, seed=3)
+    flipped = 0
+    for i in range(8):
+        xa, ya = aug[i]
+        xb, yb = again[i]
+        assert (xa == xb).all() and (ya == yb).all()
+        if not (ya == plain[i][1]).all():
+            flipped += 1
+            assert (ya.flip(0) == plain[i][1]).all()
+    assert 0 < flipped < 8
+
+
+def test_shift_codes():
+    c = encode("ACGT")
+    assert decode(shift_codes(c, 1)) == "NACG" and decode(shift_codes(c, -2)) == "GTNN"

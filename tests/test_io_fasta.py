@@ -1,0 +1,43 @@
+import gzip
+
+import pysam
+import pytest
+
+from seq2track.errors import InputFileError
+from seq2track.io.fasta import Genome, chrom_sizes_from_fai, prepare_genome
+
+
+def test_prepare_genome_bgzips_indexes_and_keeps_chromosomes(tmp_path, tiny_fasta_gz):
+    out = tmp_path / "g" / "genome.fa.gz"
+    sizes = prepare_genome(tiny_fasta_gz, out, keep=["chrB"])
+    assert sizes == {"chrB": 30_000}
+    assert out.with_name("genome.fa.gz.fai").exists() and out.with_name("genome.fa.gz.gzi").exists()
+    assert chrom_sizes_from_fai(f"{out}.fai") == {"chrB": 30_000}
+    with pysam.FastaFile(str(out)) as fa:  # bgzip random access through pysam
+        assert list(fa.references) == ["chrB"]
+    with gzip.open(tiny_fasta_gz, "rt") as fh:
+        original = fh.read().split(">chrB\n")[1].strip()
+    g = Genome(out)
+    assert g.fetch("chrB", 9_990, 10_010) == original[9_990:10_010].upper()
+    assert g.fetch("chrB", -5, 5) == "N" * 5 + original[:5]       # padded outside the contig
+    assert list(tmp_path.joinpath("g").iterdir()).__len__() == 3  # no temporary files left
+
+
+@pytest.mark.parametrize("text, problem", [
+    (">a\nACGT\n>a\nACGT\n", "duplicate sequence name 'a'"),
+    (">a\nAC1T\n", "invalid characters"),
+    (">a\n\n>b\nACGT\n", "record 'a' is empty"),
+])
+def test_bad_fasta_gives_clear_error_and_no_output(tmp_path, text, problem):
+    src = tmp_path / "bad.fa"
+    src.write_text(text)
+    out = tmp_path / "out" / "genome.fa.gz"
+    with pytest.raises(InputFileError, match=problem) as err:
+        prepare_genome(src, out)
+    assert str(src) in str(err.value)
+    assert not out.exists()
+
+
+def test_missing_requested_chromosome(tmp_path, tiny_fasta_gz):
+    with pytest.raises(InputFileError, match=r"\['chrZ'\].*absent"):
+        prepare_genome(tiny_fasta_gz, tmp_path / "x.fa.gz", keep=["chrA", "chrZ"])

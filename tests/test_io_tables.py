@@ -1,0 +1,52 @@
+import gzip
+
+import pandas as pd
+import pytest
+
+from seq2track.errors import InputFileError
+from seq2track.io.tables import EPCRISPR_COLUMNS, read_bed, read_enhancer_pairs, read_track_sheet
+from conftest import REPO
+
+
+def test_demo_track_sheet_reads():
+    sheet = read_track_sheet(REPO / "config" / "tracks.tsv")
+    assert sheet["id"].tolist() == ["dnase", "h3k27ac", "cage"]
+    assert sheet["clip_soft"].isna().all() and (sheet["clip"] == 2000).all()
+
+
+def test_track_sheet_errors(tmp_path):
+    sheet = pd.read_csv(REPO / "config" / "tracks.tsv", sep="\t", keep_default_na=False)
+    bad = tmp_path / "bad.tsv"
+    sheet.assign(sum_stat="max").to_csv(bad, sep="\t", index=False)
+    with pytest.raises(InputFileError, match="sum_stat"):
+        read_track_sheet(bad)
+    sheet.drop(columns="scale").to_csv(bad, sep="\t", index=False)
+    with pytest.raises(InputFileError, match=r"missing columns \['scale'\]"):
+        read_track_sheet(bad)
+
+
+def test_epcrispr_parser_on_handmade_gz(tmp_path):
+    rows = [["chr1", 100, 400, "e1", "chr1", 5000, 5001, "G1", "TRUE", 4750],
+            ["chr1", 9000, 9300, "e2", "chr1", 5000, 5001, "G1", "False", 4150]]
+    path = tmp_path / "pairs.tsv.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("\t".join(EPCRISPR_COLUMNS + ["EffectSize"]) + "\n")
+        for r in rows:
+            fh.write("\t".join(map(str, r + [-0.1])) + "\n")
+    df = read_enhancer_pairs(path)
+    assert df["Regulated"].tolist() == [True, False]
+    assert df["chromStart"].tolist() == [100, 9000]
+
+
+def test_epcrispr_end_before_start(tmp_path):
+    path = tmp_path / "pairs.tsv"
+    path.write_text("\t".join(EPCRISPR_COLUMNS) + "\n" + "chr1\t400\t100\te\tchr1\t1\t2\tG\tTRUE\t5\n")
+    with pytest.raises(InputFileError, match="line 2: chromEnd < chromStart"):
+        read_enhancer_pairs(path)
+
+
+def test_bed_end_before_start(tmp_path):
+    path = tmp_path / "x.bed"
+    path.write_text("chr1\t10\t20\nchr1\t50\t40\n")
+    with pytest.raises(InputFileError, match="line 2: end < start"):
+        read_bed(path)

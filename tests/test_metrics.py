@@ -1,0 +1,26 @@
+import numpy as np
+from scipy.stats import pearsonr
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from seq2track.metrics import pearson_per_track, ranking_metrics
+
+
+def test_pearson_per_track_matches_scipy():
+    rng = np.random.default_rng(0)
+    obs = rng.poisson(3.0, size=(5, 40, 3)).astype(float)
+    pred = obs + rng.normal(0, 2.0, size=obs.shape)
+    r = pearson_per_track(pred, obs)
+    for t in range(3):
+        assert np.isclose(r[t], pearsonr(pred[..., t].ravel(), obs[..., t].ravel())[0])
+    const = pearson_per_track(np.ones((4, 1)), rng.normal(size=(4, 1)))
+    assert np.isnan(const[0])
+
+
+def test_ranking_metrics_match_sklearn_and_handle_one_class():
+    rng = np.random.default_rng(1)
+    labels = rng.random(50) < 0.3
+    scores = labels + rng.normal(0, 1, 50)
+    m = ranking_metrics(labels, scores)
+    assert np.isclose(m["auprc"], average_precision_score(labels, scores))
+    assert np.isclose(m["auroc"], roc_auc_score(labels, scores))
+    assert np.isnan(ranking_metrics(np.ones(3, bool), np.arange(3))["auprc"])
