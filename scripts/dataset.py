@@ -1,5 +1,7 @@
 """Snakemake adapter: binned targets and sequences per split."""
 
+from pathlib import Path
+
 import pandas as pd
 
 from seq2track.data.dataset import build_dataset
@@ -13,8 +15,8 @@ def main() -> None:
     spec = WindowSpec(w["length_bp"], w["stride_bp"], w["bin_size_bp"], w["crop_bins"])
     windows = pd.read_csv(inp.windows, sep="\t", header=None, names=["chrom", "start", "end", "split"],
                           dtype={"chrom": str})
-    build_dataset(inp.fasta, list(inp.tracks), read_track_sheet(inp.sheet), windows, spec,
-                  snakemake.params.out_dir)  # noqa: F821
+    out_dir = Path(snakemake.output.meta).parent  # noqa: F821
+    build_dataset(inp.fasta, list(inp.tracks), read_track_sheet(inp.sheet), windows, spec, out_dir)
 
 
 run_logged(main, snakemake.log[0])  # noqa: F821

@@ -11,7 +11,7 @@ def main() -> None:
     p, out = snakemake.params, snakemake.output  # noqa: F821
     raw = Path(out.fasta).with_name("source.fa.download")
     try:
-        fetch(p.source, raw, sha256=p.sha256)
+        fetch(p.url or snakemake.input[0], raw, sha256=p.sha256)  # noqa: F821
         sizes = prepare_genome(raw, out.fasta, p.chromosomes)
     finally:
         raw.unlink(missing_ok=True)

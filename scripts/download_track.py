@@ -12,7 +12,7 @@ def main() -> None:
     p, out = snakemake.params, Path(snakemake.output[0])  # noqa: F821
     tmp = out.with_name(f".{out.name}.checking")
     try:
-        fetch(p.source, tmp, sha256=p.sha256)
+        fetch(p.url or snakemake.input.source[0], tmp, sha256=p.sha256)  # noqa: F821
         check_bigwig_chroms(tmp, read_chrom_sizes(snakemake.input.sizes))  # noqa: F821
         tmp.rename(out)
     finally:

@@ -17,17 +17,18 @@ def main() -> None:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
     device = resolve_device("auto")
     model, _ = load_checkpoint(inp.model, device)
-    meta = json.loads((Path(p.data_dir) / "meta.json").read_text())
+    data_dir = Path(inp.meta).parent
+    meta = json.loads(Path(inp.meta).read_text())
     tables, test = [], None
     for split in ("train", "valid", "test"):
-        pred, obs = split_predictions(model, p.data_dir, split, device, p.predict["batch_size"],
+        pred, obs = split_predictions(model, data_dir, split, device, p.predict["batch_size"],
                                       p.predict["rc_average"])
         tables.append(metrics_table(pred, obs, meta["tracks"], split))
         if split == "test":
             test = pred, obs
     with atomic_path(out.metrics) as tmp:
         pd.concat(tables).to_csv(tmp, sep="\t", index=False, float_format="%.4f")
-    windows = pd.read_csv(Path(p.data_dir) / "test.windows.bed", sep="\t", header=None)
+    windows = pd.read_csv(Path(data_dir) / "test.windows.bed", sep="\t", header=None)
     pred, obs = test
     i = int(np.argmax(obs.sum(axis=(1, 2))))  # the most active test window
     chrom, start = windows.iloc[i, 0], int(windows.iloc[i, 1]) + meta["crop_bins"] * meta["bin_size_bp"]

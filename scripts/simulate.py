@@ -1,6 +1,7 @@
 """Snakemake adapter: write the demo's synthetic source files."""
 
 from dataclasses import replace
+from pathlib import Path
 
 from seq2track.runner import run_logged
 from seq2track.simulate import SimulationParams, simulate_demo
@@ -18,7 +19,7 @@ def main() -> None:
                               signal=replace(SignalParams(), **pick(SIGNAL_KEYS)))
     if "chromosome_lengths" in sim:
         params = replace(params, chromosome_lengths=dict(sim["chromosome_lengths"]))
-    simulate_demo(params, snakemake.params.out_dir)  # noqa: F821
+    simulate_demo(params, Path(snakemake.output.summary).parent)  # noqa: F821
 
 
 run_logged(main, snakemake.log[0])  # noqa: F821

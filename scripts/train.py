@@ -15,12 +15,13 @@ from seq2track.train import TrainConfig, train
 
 def main() -> None:
     p, out = snakemake.params, snakemake.output  # noqa: F821
-    meta = json.loads((Path(p.data_dir) / "meta.json").read_text())
+    data_dir = Path(snakemake.input.meta).parent  # noqa: F821
+    meta = json.loads(Path(snakemake.input.meta).read_text())  # noqa: F821
     model_cfg = model_config_from(p.model["preset"], p.model.get("overrides"), num_tracks=len(meta["tracks"]),
                                   crop_bins=meta["crop_bins"])
     known = {f.name for f in fields(TrainConfig)}
     cfg = TrainConfig(seed=p.seed, **{k: v for k, v in p.train.items() if k in known})
-    train(p.data_dir, model_cfg, cfg, Path(out.best).parent, run_config=dict(p.run_config))
+    train(data_dir, model_cfg, cfg, Path(out.best).parent, run_config=dict(p.run_config))
     write_text_atomic(out.model_yaml, yaml.safe_dump({"model": model_cfg.to_dict(), "tracks": meta["tracks"]},
                                                      sort_keys=False))
     write_provenance(out.provenance, dict(p.run_config))

@@ -65,6 +65,9 @@ def test_outputs_and_ground_truth(simulated):
 def test_active_enhancers_are_accessible_decoys_are_not(simulated):
     out, _ = simulated
     elements = pd.read_csv(out / "elements.tsv", sep="\t")
+    blacklist = pd.read_csv(out / "blacklist.bed", sep="\t", header=None, names=["chrom", "start", "end"])
+    for b in blacklist.itertuples():  # artefact regions raise every track; leave them out
+        elements = elements[~((elements.chrom == b.chrom) & (elements.start < b.end) & (elements.end > b.start))]
     bw = pyBigWig.open(str(out / "expected" / "dnase.bw"))
     peak = np.array([np.nanmax(bw.values(e.chrom, e.start, e.end, numpy=True)) for e in elements.itertuples()])
     bw.close()

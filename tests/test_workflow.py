@@ -52,10 +52,13 @@ def test_unknown_key_and_wrong_type_name_the_key(workdir):
     cfg = workdir / "config" / "bad.yaml"
     cfg.write_text((workdir / "config" / "config.yaml").read_text() + "\nbogus_key: 1\n")
     res = smk(workdir, "-n", "--configfile", str(cfg))
-    assert res.returncode != 0 and "bogus_key" in res.stderr
+    lines = [line for line in (res.stdout + res.stderr).splitlines() if "seq2track config error" in line]
+    assert res.returncode != 0 and len(lines) == 1 and "unknown key bogus_key" in lines[0]
     cfg.write_text((workdir / "config" / "config.yaml").read_text().replace("epochs: 12", "epochs: twelve"))
     res = smk(workdir, "-n", "--configfile", str(cfg))
-    assert res.returncode != 0 and "twelve" in res.stderr and "epochs" in res.stderr
+    lines = [line for line in (res.stdout + res.stderr).splitlines() if "seq2track config error" in line]
+    assert res.returncode != 0 and len(lines) == 1
+    assert "key train.epochs: 'twelve' is not of type 'integer'" in lines[0]
 
 
 def test_missing_source_file_names_its_path(workdir):
@@ -64,7 +67,8 @@ def test_missing_source_file_names_its_path(workdir):
     cfg.write_text(text.replace("enabled: true", "enabled: false"))
     res = smk(workdir, "-n", "--configfile", str(cfg))
     assert res.returncode != 0
-    assert "resources/tiny-sources/genome.fa.gz" in res.stderr
+    assert "Missing input files" in res.stdout + res.stderr
+    assert "resources/tiny-sources/genome.fa.gz" in res.stdout + res.stderr
 
 
 @pytest.mark.slow

@@ -1,9 +1,17 @@
 # Helpers, config and sheet validation, input functions. No rules here.
+import sys
+
 import pandas as pd
 from snakemake.utils import validate
 
+from seq2track.configcheck import check_config
+from seq2track.errors import ConfigError
 from seq2track.io.download import is_url
 
+try:  # one line naming the key; then snakemake's validate fills the defaults
+    check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
+except ConfigError as error:
+    sys.exit(f"seq2track config error: {error}")
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
 TRACK_SHEET = pd.read_csv(config["tracks"], sep="\t", dtype=str, keep_default_na=False).set_index(
@@ -38,6 +46,11 @@ def local_input(source):
     return [] if is_url(source) else [source]
 
 
+def remote_url(source):
+    """The URL to download, or "" for a local source (which is then the rule's input)."""
+    return source if is_url(source) else ""
+
+
 def annotation_source(wildcards):
     return config[ANNOTATIONS[wildcards.annotation]]
 
@@ -46,11 +59,8 @@ def predict_chromosomes():
     return config["predict"]["chromosomes"] or config["windows"]["test_chromosomes"]
 
 
-def dataset_files():
-    files = [f"{OUT}/dataset/meta.json"]
-    for split in SPLITS:
-        files += [f"{OUT}/dataset/{split}.sequences.npy", f"{OUT}/dataset/{split}.targets.npy"]
-    return files
+def dataset_arrays():
+    return [f"{OUT}/dataset/{split}.{kind}.npy" for split in SPLITS for kind in ("sequences", "targets")]
 
 
 def all_outputs():

@@ -9,10 +9,10 @@ rule dataset:
         sheet=config["tracks"],
         tracks=expand(f"{RES}/tracks/{{track}}.bw", track=TRACKS),
     output:
-        dataset_files(),
+        arrays=dataset_arrays(),
+        meta=f"{OUT}/dataset/meta.json",
     params:
         windows=config["windows"],
-        out_dir=f"{OUT}/dataset",
     log:
         f"{OUT}/logs/dataset.log",
     benchmark:

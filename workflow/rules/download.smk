@@ -10,7 +10,7 @@ rule download_genome:
         gzi=f"{RES}/genome.fa.gz.gzi",
         sizes=f"{RES}/chrom.sizes",
     params:
-        source=config["genome"]["fasta"]["source"],
+        url=remote_url(config["genome"]["fasta"]["source"]),
         sha256=config["genome"]["fasta"].get("sha256"),
         chromosomes=config["genome"].get("chromosomes"),
     log:
@@ -33,7 +33,7 @@ rule download_track:
     output:
         f"{RES}/tracks/{{track}}.bw",
     params:
-        source=lambda wc: TRACK_SHEET.loc[wc.track, "source"],
+        url=lambda wc: remote_url(TRACK_SHEET.loc[wc.track, "source"]),
         sha256=lambda wc: TRACK_SHEET.loc[wc.track, "sha256"] or None,
     log:
         f"logs/{GENOME}/download_track_{{track}}.log",
@@ -52,7 +52,7 @@ rule download_annotation:
     output:
         f"{RES}/{{annotation}}",
     params:
-        source=lambda wc: annotation_source(wc)["source"],
+        url=lambda wc: remote_url(annotation_source(wc)["source"]),
         sha256=lambda wc: annotation_source(wc).get("sha256"),
     log:
         f"logs/{GENOME}/download_{{annotation}}.log",

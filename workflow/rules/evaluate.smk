@@ -3,7 +3,8 @@
 
 rule evaluate:
     input:
-        dataset_files(),
+        arrays=dataset_arrays(),
+        meta=f"{OUT}/dataset/meta.json",
         model=f"{OUT}/model/best.ckpt",
     output:
         metrics=report(
@@ -17,7 +18,6 @@ rule evaluate:
             category="Evaluation",
         ),
     params:
-        data_dir=f"{OUT}/dataset",
         predict=config["predict"],
     log:
         f"{OUT}/logs/evaluate.log",

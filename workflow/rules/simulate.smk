@@ -14,7 +14,6 @@ if SIM["enabled"]:
         params:
             simulate=SIM,
             seed=config["seed"],
-            out_dir=SIM_DIR,
         log:
             f"logs/{GENOME}/simulate.log",
         benchmark:

@@ -3,7 +3,8 @@
 
 rule train:
     input:
-        dataset_files(),
+        arrays=dataset_arrays(),
+        meta=f"{OUT}/dataset/meta.json",
     output:
         best=f"{OUT}/model/best.ckpt",
         last=f"{OUT}/model/last.ckpt",
@@ -15,7 +16,6 @@ rule train:
         model_yaml=f"{OUT}/model/model.yaml",
         provenance=f"{OUT}/model/provenance.json",
     params:
-        data_dir=f"{OUT}/dataset",
         model=config["model"],
         train=config["train"],
         seed=config["seed"],

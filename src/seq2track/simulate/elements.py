@@ -82,8 +82,9 @@ def layout_chromosome(chrom: str, seq: bytearray, gaps: list[tuple[int, int]], m
     occupied = [(s, e) for s, e in gaps]
     pos = params.edge_margin_bp
     while pos < len(seq) - params.edge_margin_bp:
-        if not _free(occupied, pos - params.edge_margin_bp, pos + params.edge_margin_bp, pad=0):
-            pos += 10_000
+        near_gap = not _free(gaps, pos - params.edge_margin_bp, pos + params.edge_margin_bp, pad=0)
+        if near_gap or not _free(occupied, pos - 500, pos + 500):
+            pos += 5_000
             continue
         name = f"GENE{first_gene + len(genes) + 1:03d}"
         strand = "+" if rng.random() < 0.5 else "-"

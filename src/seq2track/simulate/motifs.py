@@ -19,9 +19,14 @@ class Motif:
     name: str
     probs: np.ndarray
 
-    def sample(self, rng: np.random.Generator, reverse: bool = False) -> str:
-        """Draw one site from the PWM; ``reverse`` returns the reverse-complement strand."""
-        cum = self.probs.cumsum(axis=1)
+    def sample(self, rng: np.random.Generator, reverse: bool = False, sharpness: float = 2.0) -> str:
+        """Draw one site from the PWM; ``reverse`` returns the reverse-complement strand.
+
+        Probabilities are raised to ``sharpness`` and renormalised (1 = the PWM as is), so planted
+        sites are mostly strong matches, as bound sites in enhancers tend to be.
+        """
+        probs = self.probs ** sharpness
+        cum = (probs / probs.sum(axis=1, keepdims=True)).cumsum(axis=1)
         idx = (rng.random((len(self.probs), 1)) > cum).sum(axis=1)
         site = "".join("ACGT"[i] for i in np.minimum(idx, 3))
         return site[::-1].translate(str.maketrans("ACGT", "TGCA")) if reverse else site
