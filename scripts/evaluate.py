@@ -15,7 +15,7 @@ from seq2track.runner import run_logged
 
 def main() -> None:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
-    device = resolve_device("auto")
+    device = resolve_device("auto", snakemake.threads)  # noqa: F821
     model, _ = load_checkpoint(inp.model, device)
     data_dir = Path(inp.meta).parent
     meta = json.loads(Path(inp.meta).read_text())

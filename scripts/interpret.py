@@ -7,21 +7,22 @@ from seq2track.interpret.enhancers import score_pairs, summarise
 from seq2track.interpret.plots import plot_attention_vs_distance
 from seq2track.io.atomic import atomic_path
 from seq2track.io.fasta import Genome
-from seq2track.io.tables import read_enhancer_pairs
+from seq2track.io.tables import read_bed, read_enhancer_pairs
 from seq2track.model.checkpoint import load_checkpoint
 from seq2track.runner import run_logged
 
 
 def main() -> None:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
-    device = resolve_device("auto")
+    device = resolve_device("auto", snakemake.threads)  # noqa: F821
     model, _ = load_checkpoint(inp.model, device)
     w = p.windows
     spec = WindowSpec(w["length_bp"], w["stride_bp"], w["bin_size_bp"], model.cfg.crop_bins)
     pairs = read_enhancer_pairs(inp.enhancers)
     pairs = pairs[pairs["chrTSS"].isin(p.chromosomes)].reset_index(drop=True)
-    genes = (pairs[["chrTSS", "startTSS", "measuredGeneSymbol"]].drop_duplicates()
-             .set_axis(["chrom", "tss", "gene"], axis=1).reset_index(drop=True))
+    tss = read_bed(inp.tss, min_columns=4)
+    genes = (tss[tss["chrom"].isin(p.chromosomes)].rename(columns={"start": "tss", "name": "gene"})
+             [["chrom", "tss", "gene"]].reset_index(drop=True))
     if p.interpret["max_genes"]:
         genes = genes.iloc[: p.interpret["max_genes"]]
         pairs = pairs[pairs["measuredGeneSymbol"].isin(genes["gene"])].reset_index(drop=True)

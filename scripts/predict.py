@@ -11,7 +11,7 @@ from seq2track.runner import run_logged
 
 def main() -> None:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
-    device = resolve_device("auto")
+    device = resolve_device("auto", snakemake.threads)  # noqa: F821
     model, _ = load_checkpoint(inp.model, device)
     w = p.windows
     spec = WindowSpec(w["length_bp"], w["stride_bp"], w["bin_size_bp"], model.cfg.crop_bins)

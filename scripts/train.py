@@ -1,7 +1,7 @@
 """Snakemake adapter: train the model on the dataset; write checkpoints, history, model.yaml, provenance."""
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import yaml
@@ -21,6 +21,8 @@ def main() -> None:
                                   crop_bins=meta["crop_bins"])
     known = {f.name for f in fields(TrainConfig)}
     cfg = TrainConfig(seed=p.seed, **{k: v for k, v in p.train.items() if k in known})
+    if cfg.num_threads == 0:  # 0 = the threads Snakemake gave the job
+        cfg = replace(cfg, num_threads=snakemake.threads)  # noqa: F821
     train(data_dir, model_cfg, cfg, Path(out.best).parent, run_config=dict(p.run_config))
     write_text_atomic(out.model_yaml, yaml.safe_dump({"model": model_cfg.to_dict(), "tracks": meta["tracks"]},
                                                      sort_keys=False))

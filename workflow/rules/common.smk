@@ -63,6 +63,12 @@ def dataset_arrays():
     return [f"{OUT}/dataset/{split}.{kind}.npy" for split in SPLITS for kind in ("sequences", "targets")]
 
 
+def training_config():
+    """The config sections that determine a trained model (others must not retrain it)."""
+    keys = ("run", "seed", "genome", "tracks", "windows", "model", "train")
+    return {key: config[key] for key in keys}
+
+
 def all_outputs():
     return [
         expand(f"{OUT}/predictions/{{track}}.bw", track=TRACKS),

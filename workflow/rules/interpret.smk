@@ -7,6 +7,7 @@ rule interpret:
         fasta=f"{RES}/genome.fa.gz",
         fai=f"{RES}/genome.fa.gz.fai",
         enhancers=f"{RES}/enhancers.tsv",
+        tss=f"{RES}/tss.bed",
     output:
         scores=f"{OUT}/interpret/enhancer_scores.tsv",
         summary=report(

@@ -19,7 +19,7 @@ rule train:
         model=config["model"],
         train=config["train"],
         seed=config["seed"],
-        run_config=config,
+        run_config=training_config(),
     log:
         f"{OUT}/logs/train.log",
     benchmark:

@@ -15,15 +15,17 @@ METHODS = {"attention": "attention", "inverse_distance": "baseline"}
 def score_pairs(pairs: pd.DataFrame, genes: pd.DataFrame, profiles: np.ndarray, spec: WindowSpec) -> pd.DataFrame:
     """Add attention and 1/distance scores to each pair (EPCrisprBenchmark columns).
 
-    ``genes`` (chrom, tss, gene) are the rows of ``profiles`` (G, n_bins). Pairs whose element lies
-    outside the gene's window get ``in_reach`` False and NaN attention; they are kept, not dropped.
+    ``genes`` (chrom, tss, gene) are the rows of ``profiles`` (G, n_bins); pairs are matched to them by
+    chromosome and gene symbol, and the window is centred on the gene's TSS from ``genes``. Pairs whose
+    gene has no profile, or whose element lies outside the gene's window, get ``in_reach`` False and
+    NaN attention; they are kept, not dropped.
     """
-    index = {(g.chrom, g.tss, g.gene): i for i, g in enumerate(genes.itertuples())}
+    index = {(g.chrom, g.gene): (i, g.tss) for i, g in enumerate(genes.itertuples())}
     attention, in_reach = [], []
     for p in pairs.itertuples():
-        row = index.get((p.chrTSS, p.startTSS, p.measuredGeneSymbol))
-        bins = None if row is None else element_key_bins(p.chromStart, p.chromEnd,
-                                                         tss_window_start(p.startTSS, spec), spec)
+        row, tss = index.get((p.chrTSS, p.measuredGeneSymbol), (None, None))
+        bins = None if row is None else element_key_bins(p.chromStart, p.chromEnd, tss_window_start(tss, spec),
+                                                         spec)
         in_reach.append(bins is not None)
         attention.append(np.nan if bins is None else float(profiles[row, bins[0]:bins[1] + 1].mean()))
     centre = (pairs["chromStart"] + pairs["chromEnd"]) // 2
