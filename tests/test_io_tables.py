@@ -8,10 +8,13 @@ from seq2track.io.tables import EPCRISPR_COLUMNS, read_bed, read_enhancer_pairs,
 from conftest import REPO
 
 
-def test_demo_track_sheet_reads():
+def test_demo_track_sheet_reads(tmp_path):
     sheet = read_track_sheet(REPO / "config" / "tracks.tsv")
     assert sheet["id"].tolist() == ["dnase", "h3k27ac", "cage"]
-    assert sheet["clip_soft"].isna().all() and (sheet["clip"] == 2000).all()
+    assert (sheet["clip_soft"] == 32).all() and (sheet["clip"] == 2000).all()
+    raw = pd.read_csv(REPO / "config" / "tracks.tsv", sep="\t", keep_default_na=False)
+    raw.assign(clip_soft="").to_csv(tmp_path / "s.tsv", sep="\t", index=False)
+    assert read_track_sheet(tmp_path / "s.tsv")["clip_soft"].isna().all()   # empty means 'off'
 
 
 def test_track_sheet_errors(tmp_path):
