@@ -12,7 +12,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from seq2track.data.dataset import WindowDataset  # noqa: E402
+from seq2track.data.dataset import WindowDataset, window_targets  # noqa: E402
+from seq2track.data.windows import WindowSpec  # noqa: E402
+from seq2track.io.bigwig import BigWigReader  # noqa: E402
 from seq2track.io.atomic import atomic_path  # noqa: E402
 from seq2track.metrics import pearson_per_track  # noqa: E402
 from seq2track.predict.tracks import predict_windows  # noqa: E402
@@ -34,6 +36,22 @@ def metrics_table(pred: np.ndarray, obs: np.ndarray, tracks: list[str], split: s
     r_log = pearson_per_track(np.log1p(pred), np.log1p(obs))
     return pd.DataFrame({"track": tracks, "split": split, "n_bins": pred.shape[0] * pred.shape[1],
                          "pearson_r": r, "pearson_r_log1p": r_log})
+
+
+def noise_ceiling(expected_bigwigs: list[str], sheet: pd.DataFrame, windows: pd.DataFrame, spec: WindowSpec,
+                  obs: np.ndarray) -> np.ndarray:
+    """Pearson r per track between noise-free targets (from ``expected_bigwigs``) and ``obs``.
+
+    No model can beat this on average: it is the agreement of the observed targets with the signal
+    they were drawn from (the demo writes such expected tracks). Windows: chrom, start, end rows of ``obs``.
+    """
+    readers = [BigWigReader(p) for p in expected_bigwigs]
+    try:
+        exp = np.stack([window_targets(readers, sheet, w.chrom, w.start, w.end, spec) for w in windows.itertuples()])
+    finally:
+        for r in readers:
+            r.close()
+    return pearson_per_track(exp, obs)
 
 
 def plot_locus(pred: np.ndarray, obs: np.ndarray, tracks: list[str], title: str, out_png: str | os.PathLike,

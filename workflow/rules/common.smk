@@ -63,6 +63,14 @@ def dataset_arrays():
     return [f"{OUT}/dataset/{split}.{kind}.npy" for split in SPLITS for kind in ("sequences", "targets")]
 
 
+def expected_tracks():
+    """Noise-free tracks the simulator writes (demo only), for the noise ceiling; [] otherwise."""
+    simulated = {"dnase", "h3k27ac", "cage"}
+    if not SIM["enabled"] or not set(TRACKS) <= simulated:
+        return []
+    return expand(f"{SIM_DIR}/expected/{{track}}.bw", track=TRACKS)
+
+
 def training_config():
     """The config sections that determine a trained model (others must not retrain it)."""
     keys = ("run", "seed", "genome", "tracks", "windows", "model", "train")

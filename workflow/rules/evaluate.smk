@@ -6,6 +6,8 @@ rule evaluate:
         arrays=dataset_arrays(),
         meta=f"{OUT}/dataset/meta.json",
         model=f"{OUT}/model/best.ckpt",
+        sheet=config["tracks"],
+        expected=expected_tracks(),
     output:
         metrics=report(
             f"{OUT}/evaluation/metrics.tsv",
@@ -21,6 +23,8 @@ rule evaluate:
         predict=config["predict"],
     log:
         f"{OUT}/logs/evaluate.log",
+    benchmark:
+        f"{OUT}/benchmarks/evaluate.tsv"
     threads: 2
     resources:
         mem_mb=8000,
