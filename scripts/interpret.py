@@ -1,23 +1,18 @@
 """Snakemake adapter: TSS attention over test-split genes, scored against enhancer-gene pairs."""
 
-from seq2track.data.windows import WindowSpec
-from seq2track.device import resolve_device
 from seq2track.interpret.attention import tss_attention
 from seq2track.interpret.enhancers import score_pairs, summarise
 from seq2track.interpret.plots import plot_attention_vs_distance
 from seq2track.io.atomic import atomic_path
 from seq2track.io.fasta import Genome
 from seq2track.io.tables import read_bed, read_enhancer_pairs
-from seq2track.model.checkpoint import load_checkpoint
+from seq2track.model.checkpoint import load_for_inference
 from seq2track.runner import run_logged
 
 
 def main() -> None:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
-    device = resolve_device("auto", snakemake.threads)  # noqa: F821
-    model, _ = load_checkpoint(inp.model, device)
-    w = p.windows
-    spec = WindowSpec(w["length_bp"], w["stride_bp"], w["bin_size_bp"], model.cfg.crop_bins)
+    model, spec, device = load_for_inference(inp.model, snakemake.threads)  # noqa: F821
     pairs = read_enhancer_pairs(inp.enhancers)
     pairs = pairs[pairs["chrTSS"].isin(p.chromosomes)].reset_index(drop=True)
     tss = read_bed(inp.tss, min_columns=4)

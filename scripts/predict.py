@@ -1,9 +1,7 @@
 """Snakemake adapter: predict the requested chromosomes; one bigWig per track and an IGV session."""
 
-from seq2track.data.windows import WindowSpec
-from seq2track.device import resolve_device
 from seq2track.io.fasta import Genome
-from seq2track.model.checkpoint import load_checkpoint
+from seq2track.model.checkpoint import load_for_inference
 from seq2track.predict import predict_to_bigwigs
 from seq2track.predict.browser import write_igv_session
 from seq2track.runner import run_logged
@@ -11,10 +9,7 @@ from seq2track.runner import run_logged
 
 def main() -> None:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
-    device = resolve_device("auto", snakemake.threads)  # noqa: F821
-    model, _ = load_checkpoint(inp.model, device)
-    w = p.windows
-    spec = WindowSpec(w["length_bp"], w["stride_bp"], w["bin_size_bp"], model.cfg.crop_bins)
+    model, spec, device = load_for_inference(inp.model, snakemake.threads)  # noqa: F821
     genome = Genome(inp.fasta)
     predict_to_bigwigs(model, genome, p.chromosomes, spec, list(out.tracks), device,
                        batch_size=p.predict["batch_size"], rc_average=p.predict["rc_average"])

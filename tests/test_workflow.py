@@ -54,7 +54,7 @@ def test_unknown_key_and_wrong_type_name_the_key(workdir):
     res = smk(workdir, "-n", "--configfile", str(cfg))
     lines = [line for line in (res.stdout + res.stderr).splitlines() if "seq2track config error" in line]
     assert res.returncode != 0 and len(lines) == 1 and "unknown key bogus_key" in lines[0]
-    cfg.write_text((workdir / "config" / "config.yaml").read_text().replace("epochs: 20", "epochs: twelve"))
+    cfg.write_text((workdir / "config" / "config.yaml").read_text().replace("epochs: 24", "epochs: twelve"))
     res = smk(workdir, "-n", "--configfile", str(cfg))
     lines = [line for line in (res.stdout + res.stderr).splitlines() if "seq2track config error" in line]
     assert res.returncode != 0 and len(lines) == 1

@@ -22,7 +22,6 @@ rule interpret:
         ),
     params:
         chromosomes=config["windows"]["test_chromosomes"],
-        windows=config["windows"],
         interpret=config["interpret"],
     log:
         f"{OUT}/logs/interpret.log",

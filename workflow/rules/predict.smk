@@ -12,7 +12,6 @@ rule predict:
     params:
         chromosomes=predict_chromosomes(),
         predict=config["predict"],
-        windows=config["windows"],
         tracks=TRACKS,
         colors=TRACK_SHEET["color"].tolist(),
         genome_name=GENOME,
