@@ -1,8 +1,13 @@
-"""Snakemake adapter: TSS attention over test-split genes, scored against enhancer-gene pairs."""
+"""Snakemake adapter: TSS attention and gradient x input over test-split genes, scored against pairs."""
+
+import json
+
+import pandas as pd
 
 from seq2track.interpret.attention import tss_attention
-from seq2track.interpret.enhancers import score_pairs, summarise
-from seq2track.interpret.plots import plot_attention_vs_distance
+from seq2track.interpret.contributions import tss_contributions
+from seq2track.interpret.enhancers import add_accessibility_baselines, score_pairs, summarise
+from seq2track.interpret.plots import plot_attention_vs_distance, plot_pr_curves
 from seq2track.io.atomic import atomic_path
 from seq2track.io.fasta import Genome
 from seq2track.io.tables import read_bed, read_enhancer_pairs
@@ -12,23 +17,35 @@ from seq2track.runner import run_logged
 
 def main() -> None:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+    cfg = p.interpret
     model, spec, device = load_for_inference(inp.model, snakemake.threads)  # noqa: F821
     pairs = read_enhancer_pairs(inp.enhancers)
     pairs = pairs[pairs["chrTSS"].isin(p.chromosomes)].reset_index(drop=True)
     tss = read_bed(inp.tss, min_columns=4)
     genes = (tss[tss["chrom"].isin(p.chromosomes)].rename(columns={"start": "tss", "name": "gene"})
              [["chrom", "tss", "gene"]].reset_index(drop=True))
-    if p.interpret["max_genes"]:
-        genes = genes.iloc[: p.interpret["max_genes"]]
+    if cfg["max_genes"]:
+        genes = genes.iloc[: cfg["max_genes"]]
         pairs = pairs[pairs["measuredGeneSymbol"].isin(genes["gene"])].reset_index(drop=True)
-    profiles = tss_attention(model, Genome(inp.fasta), genes, spec, device, p.interpret["batch_size"])
-    scored = score_pairs(pairs, genes, profiles, spec)
-    summary = summarise(scored)
+    genome = Genome(inp.fasta)
+    attention = tss_attention(model, genome, genes, spec, device, cfg["batch_size"], tuple(cfg["aggregations"]))
+    profiles = {f"attention_{a}": (rows, spec.bin_size_bp) for a, rows in attention.items()}
+    track = json.loads(open(inp.meta).read())["tracks"].index(cfg["track"])
+    gxi = tss_contributions(model, genome, genes, spec, track, device, cfg["batch_size"], rc_average=True)
+    profiles["grad_x_input"] = (abs(gxi), 1)
+    scored = score_pairs(pairs, genes, profiles, spec, cfg["aggregate"])
+    methods = list(profiles) + ["inverse_distance"]
+    if inp.accessibility:
+        scored = add_accessibility_baselines(scored, inp.accessibility[0])
+        methods += ["accessibility", "abc"]
+    summary = summarise(scored, methods, cfg["bootstrap"], p.seed)
     with atomic_path(out.scores) as tmp:
         scored.to_csv(tmp, sep="\t", index=False)
     with atomic_path(out.summary) as tmp:
         summary.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
-    plot_attention_vs_distance(scored, summary, out.plot)
+    plot_attention_vs_distance(scored, summary, "attention_mean" if "attention_mean" in scored else methods[0],
+                               out.plot)
+    plot_pr_curves(scored, methods, out.pr_curves)
 
 
 run_logged(main, snakemake.log[0])  # noqa: F821

@@ -5,8 +5,9 @@ import pandas as pd
 import torch
 
 from seq2track.data.windows import WindowSpec
-from seq2track.interpret.attention import element_key_bins, tss_attention, tss_window_start
-from seq2track.interpret.enhancers import score_pairs, summarise
+from seq2track.interpret.attention import element_key_bins, rollout, tss_attention, tss_window_start
+from seq2track.interpret.contributions import gradient_x_input
+from seq2track.interpret.enhancers import element_score, score_pairs, summarise
 from seq2track.io.fasta import Genome
 from seq2track.model import Seq2Track, model_config_from
 
@@ -33,24 +34,61 @@ def test_enhancer_at_known_offset_lands_in_right_key_bin():
 
 def test_score_pairs_keeps_out_of_reach_pairs():
     genes = pd.DataFrame({"chrom": ["c"], "tss": [10_000], "gene": ["G"]})
-    profiles = np.zeros((1, SPEC.n_bins))
+    profiles = np.full((1, SPEC.n_bins), 0.01)
     profiles[0, 23:27] = [0.1, 0.2, 0.3, 0.4]
     pairs = pd.DataFrame({"chrom": ["c", "c"], "chromStart": [11_000, 30_000], "chromEnd": [11_300, 30_300],
                           "name": ["near", "far"], "chrTSS": ["c", "c"], "startTSS": [10_000, 10_000],
                           "endTSS": [10_001, 10_001], "measuredGeneSymbol": ["G", "G"],
                           "Regulated": [True, False], "distanceToTSS": [1150, 20150]})
-    scored = score_pairs(pairs, genes, profiles, SPEC)
+    scored = score_pairs(pairs, genes, {"attention_mean": (profiles, 128)}, SPEC, aggregate="mean")
     assert scored["in_reach"].tolist() == [True, False]
-    assert np.isclose(scored.loc[0, "attention"], 0.25) and np.isnan(scored.loc[1, "attention"])
-    summary = summarise(scored)
-    assert set(summary["method"]) == {"attention", "inverse_distance"}
-    assert (summary["n_out_of_reach"] == 1).all() and (summary["n_pairs"] == 1).all()
+    assert np.isclose(scored.loc[0, "attention_mean"], 0.25 / profiles.mean())   # relative to the window mean
+    assert np.isnan(scored.loc[1, "attention_mean"])
+    summary = summarise(scored, ["attention_mean", "inverse_distance"], n_boot=10)
+    overall = summary[summary["distance_bin"] == "all"]
+    assert set(overall["method"]) == {"attention_mean", "inverse_distance"}
+    assert (summary["n_out_of_reach"] == 1).all() and (overall["n_pairs"] == 1).all()
+    assert set(summary["distance_bin"]) == {"all", "0-10kb", "10-50kb", "50-100kb"}
+
+
+def test_base_resolution_scores_and_aggregates():
+    start = tss_window_start(10_000, SPEC)
+    profile = np.zeros(SPEC.length_bp)
+    profile[11_000 - start:11_300 - start] = np.linspace(0, 3, 300)
+    mean = profile.mean()
+    assert np.isclose(element_score(profile, 11_000, 11_300, start, 1, "max"), 3 / mean)
+    assert np.isclose(element_score(profile, 11_000, 11_300, start, 1, "sum"), profile.sum() / mean)
+    assert np.isnan(element_score(profile, start - 5, start + 5, start, 1, "mean"))
 
 
 def test_tss_attention_rows_sum_to_one(tiny_genome):
     torch.manual_seed(0)
-    model = Seq2Track(model_config_from("tiny", num_tracks=1, crop_bins=4)).eval()
+    model = Seq2Track(model_config_from("tiny", {"num_transformer_layers": 2}, num_tracks=1, crop_bins=4)).eval()
     genes = pd.DataFrame({"chrom": ["chrA", "chrB"], "tss": [20_000, 1_000], "gene": ["A", "B"]})
-    prof = tss_attention(model, Genome(tiny_genome), genes, SPEC, torch.device("cpu"), batch_size=1)
-    assert prof.shape == (2, SPEC.n_bins)
-    np.testing.assert_allclose(prof.sum(axis=1), 1.0, rtol=1e-5)
+    prof = tss_attention(model, Genome(tiny_genome), genes, SPEC, torch.device("cpu"), batch_size=1,
+                         aggregations=("mean", "last_layer", "rollout"))
+    for name, rows in prof.items():
+        assert rows.shape == (2, SPEC.n_bins), name
+        np.testing.assert_allclose(rows.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_rollout_of_one_layer_is_half_attention_plus_identity():
+    a = torch.softmax(torch.randn(1, 1, 2, 5, 5), dim=-1)
+    expected = 0.5 * a.mean(dim=2)[:, 0] + 0.5 * torch.eye(5)
+    torch.testing.assert_close(rollout(a), expected)
+
+
+def test_gradient_x_input_matches_finite_differences():
+    torch.manual_seed(0)
+    model = Seq2Track(model_config_from("tiny", num_tracks=2, crop_bins=4)).double().eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (1, 4096)), 4).double()
+    out_bin, track = 10, 1
+    contrib = gradient_x_input(model, x, out_bin, track)[0]
+    f = lambda z: model(z)[0, out_bin, track].item()  # noqa: E731
+    eps = 1e-6
+    for pos in (1300, 1400, 1500, 2000):
+        base = int(x[0, pos].argmax())
+        bumped = x.clone()
+        bumped[0, pos, base] += eps
+        finite = (f(bumped) - f(x)) / eps          # d output / d x[pos, base]; g x i keeps only that channel
+        assert np.isclose(contrib[pos].item(), finite, rtol=1e-3, atol=1e-8), pos

@@ -24,3 +24,15 @@ def test_ranking_metrics_match_sklearn_and_handle_one_class():
     assert np.isclose(m["auprc"], average_precision_score(labels, scores))
     assert np.isclose(m["auroc"], roc_auc_score(labels, scores))
     assert np.isnan(ranking_metrics(np.ones(3, bool), np.arange(3))["auprc"])
+
+
+def test_bootstrap_interval_contains_the_estimate():
+    from seq2track.metrics import bootstrap_ranking
+
+    rng = np.random.default_rng(2)
+    labels = rng.random(200) < 0.3
+    scores = labels + rng.normal(0, 1, 200)
+    point = ranking_metrics(labels, scores)
+    ci = bootstrap_ranking(labels, scores, n_boot=200, seed=1)
+    assert ci["auprc_lo"] < point["auprc"] < ci["auprc_hi"] and ci["auroc_lo"] < point["auroc"] < ci["auroc_hi"]
+    assert ci == bootstrap_ranking(labels, scores, n_boot=200, seed=1)   # seeded

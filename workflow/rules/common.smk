@@ -71,6 +71,12 @@ def expected_tracks():
     return expand(f"{SIM_DIR}/expected/{{track}}.bw", track=TRACKS)
 
 
+def accessibility_track():
+    """The observed bigWig of interpret.accessibility_track (for the baselines), or []."""
+    track = config["interpret"].get("accessibility_track")
+    return [f"{RES}/tracks/{track}.bw"] if track else []
+
+
 def training_config():
     """The config sections that determine a trained model (others must not retrain it)."""
     keys = ("run", "seed", "genome", "tracks", "windows", "model", "train")
@@ -86,4 +92,5 @@ def all_outputs():
         f"{OUT}/interpret/enhancer_scores.tsv",
         f"{OUT}/interpret/summary.tsv",
         f"{OUT}/interpret/attention_vs_distance.png",
+        f"{OUT}/interpret/pr_curves.png",
     ]

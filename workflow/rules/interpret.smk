@@ -8,6 +8,8 @@ rule interpret:
         fai=f"{RES}/genome.fa.gz.fai",
         enhancers=f"{RES}/enhancers.tsv",
         tss=f"{RES}/tss.bed",
+        meta=f"{OUT}/dataset/meta.json",
+        accessibility=accessibility_track(),
     output:
         scores=f"{OUT}/interpret/enhancer_scores.tsv",
         summary=report(
@@ -20,9 +22,15 @@ rule interpret:
             caption="../report/attention_vs_distance.rst",
             category="Interpretation",
         ),
+        pr_curves=report(
+            f"{OUT}/interpret/pr_curves.png",
+            caption="../report/pr_curves.rst",
+            category="Interpretation",
+        ),
     params:
         chromosomes=config["windows"]["test_chromosomes"],
         interpret=config["interpret"],
+        seed=config["seed"],
     log:
         f"{OUT}/logs/interpret.log",
     benchmark:

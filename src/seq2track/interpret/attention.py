@@ -31,21 +31,52 @@ def element_key_bins(start0: int, end: int, window_start0: int, spec: WindowSpec
     return int(first), int(last)
 
 
+AGGREGATIONS = ("mean", "last_layer", "rollout")
+
+
+def rollout(attn: torch.Tensor) -> torch.Tensor:
+    """Attention rollout (Abnar & Zuidema 2020): (B, layers, heads, N, N) -> (B, N, N).
+
+    Heads are averaged, the residual path added as 0.5 A + 0.5 I, rows renormalised, layers multiplied.
+    """
+    a = attn.mean(dim=2)
+    eye = torch.eye(a.shape[-1], device=a.device, dtype=a.dtype)
+    a = 0.5 * a + 0.5 * eye
+    a = a / a.sum(dim=-1, keepdim=True)
+    out = a[:, 0]
+    for layer in range(1, a.shape[1]):
+        out = a[:, layer] @ out
+    return out
+
+
+def aggregate_rows(model: Seq2Track, x: torch.Tensor, query_bin: int, aggregation: str) -> torch.Tensor:
+    """Attention of ``query_bin`` over all key bins (B, N) by one aggregation of layers and heads."""
+    if aggregation == "rollout":  # needs every row of every layer
+        n = x.shape[1] // model.cfg.bin_size_bp
+        return rollout(model.attention_rows(x, torch.arange(n, device=x.device)))[:, query_bin]
+    attn = model.attention_rows(x, torch.tensor([query_bin], device=x.device))  # (B, layers, heads, 1, N)
+    if aggregation == "last_layer":
+        return attn[:, -1].mean(dim=1)[:, 0]
+    return attn.mean(dim=(1, 2))[:, 0]
+
+
 @torch.no_grad()
 def tss_attention(model: Seq2Track, genome: Genome, tss: pd.DataFrame, spec: WindowSpec, device: torch.device,
-                  batch_size: int = 4) -> np.ndarray:
-    """Attention of each TSS's query bin over all key bins, mean over layers and heads: (G, n_bins).
+                  batch_size: int = 4, aggregations: tuple[str, ...] = ("mean",)) -> dict[str, np.ndarray]:
+    """Attention of each TSS's query bin over all key bins: {aggregation: (G, n_bins)}.
 
     ``tss`` has columns chrom and tss (0-based position). Windows reaching beyond a contig are N-padded.
+    Aggregations: mean over layers and heads (as Enformer), last layer, attention rollout.
     """
     model.eval()
-    query = torch.tensor([spec.n_bins // 2], device=device)
-    rows = []
+    query = spec.n_bins // 2
+    rows: dict[str, list[np.ndarray]] = {a: [] for a in aggregations}
     for i in range(0, len(tss), batch_size):
         part = tss.iloc[i:i + batch_size]
         codes = np.stack([encode(genome.fetch(r.chrom, tss_window_start(r.tss, spec),
                                               tss_window_start(r.tss, spec) + spec.length_bp))
                           for r in part.itertuples()])
-        attn = model.attention_rows(torch.from_numpy(one_hot(codes)).to(device), query)  # (B, layers, heads, 1, N)
-        rows.append(attn.mean(dim=(1, 2))[:, 0].float().cpu().numpy())
-    return np.concatenate(rows) if rows else np.zeros((0, spec.n_bins), dtype=np.float32)
+        x = torch.from_numpy(one_hot(codes)).to(device)
+        for a in aggregations:
+            rows[a].append(aggregate_rows(model, x, query, a).float().cpu().numpy())
+    return {a: np.concatenate(r) if r else np.zeros((0, spec.n_bins), dtype=np.float32) for a, r in rows.items()}

@@ -1,4 +1,11 @@
-"""Score enhancer–gene pairs by the model's attention, next to a distance baseline."""
+"""Score enhancer–gene pairs by model attention and gradient x input, next to simple baselines.
+
+Model scores: a per-gene profile over the gene's TSS-centred window (attention over key bins, or
+|gradient x input| per base) is aggregated over the element (max | mean | sum) and divided by the
+profile's mean over the whole window (the local background), so genes are comparable.
+Baselines: 1/distance; accessibility (observed signal summed over the element); ABC-like
+(accessibility x 1/distance, as a fraction of that product over all candidates of the gene).
+"""
 
 from __future__ import annotations
 
@@ -6,41 +13,73 @@ import numpy as np
 import pandas as pd
 
 from seq2track.data.windows import WindowSpec
-from seq2track.interpret.attention import element_key_bins, tss_window_start
-from seq2track.metrics import ranking_metrics
+from seq2track.interpret.attention import tss_window_start
+from seq2track.io.bigwig import BigWigReader
+from seq2track.metrics import bootstrap_ranking, ranking_metrics
 
-METHODS = {"attention": "attention", "inverse_distance": "baseline"}
+DISTANCE_BINS_BP = {"0-10kb": (0, 10_000), "10-50kb": (10_000, 50_000), "50-100kb": (50_000, 100_000)}
+BASELINES = ("inverse_distance", "accessibility", "abc")
+_AGGREGATE = {"max": np.max, "mean": np.mean, "sum": np.sum}
 
 
-def score_pairs(pairs: pd.DataFrame, genes: pd.DataFrame, profiles: np.ndarray, spec: WindowSpec) -> pd.DataFrame:
-    """Add attention and 1/distance scores to each pair (EPCrisprBenchmark columns).
+def element_score(profile: np.ndarray, start0: int, end: int, window_start0: int, resolution_bp: int,
+                  aggregate: str) -> float:
+    """Aggregate of ``profile`` entries overlapping [start0, end), over its window mean; NaN outside."""
+    first = (start0 - window_start0) // resolution_bp
+    last = (end - 1 - window_start0) // resolution_bp
+    if first < 0 or last >= profile.size:
+        return float("nan")
+    background = float(np.mean(profile))
+    return float(_AGGREGATE[aggregate](profile[first:last + 1])) / background if background > 0 else float("nan")
 
-    ``genes`` (chrom, tss, gene) are the rows of ``profiles`` (G, n_bins); pairs are matched to them by
-    chromosome and gene symbol, and the window is centred on the gene's TSS from ``genes``. Pairs whose
-    gene has no profile, or whose element lies outside the gene's window, get ``in_reach`` False and
-    NaN attention; they are kept, not dropped.
+
+def score_pairs(pairs: pd.DataFrame, genes: pd.DataFrame, profiles: dict[str, tuple[np.ndarray, int]],
+                spec: WindowSpec, aggregate: str = "mean") -> pd.DataFrame:
+    """Add one column per model score in ``profiles`` ({name: ((G, P) array, bp per entry)}) and 1/distance.
+
+    ``genes`` (chrom, tss, gene) are the rows of each profile; pairs match them by chromosome and gene
+    symbol, and windows are centred on the gene's TSS. A pair whose gene has no profile, or whose element
+    lies outside the window, gets ``in_reach`` False and NaN model scores; it is kept, not dropped.
     """
     index = {(g.chrom, g.gene): (i, g.tss) for i, g in enumerate(genes.itertuples())}
-    attention, in_reach = [], []
+    scores = {name: [] for name in profiles}
     for p in pairs.itertuples():
         row, tss = index.get((p.chrTSS, p.measuredGeneSymbol), (None, None))
-        bins = None if row is None else element_key_bins(p.chromStart, p.chromEnd, tss_window_start(tss, spec),
-                                                         spec)
-        in_reach.append(bins is not None)
-        attention.append(np.nan if bins is None else float(profiles[row, bins[0]:bins[1] + 1].mean()))
+        for name, (values, resolution) in profiles.items():
+            scores[name].append(float("nan") if row is None else element_score(
+                values[row], p.chromStart, p.chromEnd, tss_window_start(tss, spec), resolution, aggregate))
     centre = (pairs["chromStart"] + pairs["chromEnd"]) // 2
     distance = np.abs(centre - pairs["startTSS"]).clip(lower=1)
-    return pairs.assign(in_reach=in_reach, attention=attention, inverse_distance=1.0 / distance)
+    out = pairs.assign(distance_bp=distance, inverse_distance=1.0 / distance, **scores)
+    first = next(iter(profiles), None)
+    return out.assign(in_reach=out[first].notna() if first else True)
 
 
-def summarise(scored: pd.DataFrame) -> pd.DataFrame:
-    """auPRC and auROC per method over the pairs in reach, with counts and the positive rate."""
+def add_accessibility_baselines(pairs: pd.DataFrame, accessibility_bigwig: str) -> pd.DataFrame:
+    """Accessibility summed over each element, and the ABC-like score per gene."""
+    reader = BigWigReader(accessibility_bigwig)
+    try:
+        acc = np.array([reader.values(p.chrom, p.chromStart, p.chromEnd).sum() for p in pairs.itertuples()])
+    finally:
+        reader.close()
+    product = acc * pairs["inverse_distance"].to_numpy()
+    total = pd.Series(product).groupby(pairs["measuredGeneSymbol"].to_numpy()).transform("sum").to_numpy()
+    return pairs.assign(accessibility=acc, abc=np.divide(product, total, out=np.zeros_like(product),
+                                                         where=total > 0))
+
+
+def summarise(scored: pd.DataFrame, methods: list[str], n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
+    """auPRC/auROC with bootstrap intervals per method, overall and by distance bin, over pairs in reach."""
     reach = scored[scored["in_reach"]]
-    labels = reach["Regulated"].to_numpy(dtype=bool)
+    bins = {"all": (0, np.inf), **DISTANCE_BINS_BP}
     rows = []
-    for method, kind in METHODS.items():
-        m = ranking_metrics(labels, reach[method].to_numpy())
-        rows.append({"method": method, "kind": kind, "n_pairs": len(reach), "n_positive": int(labels.sum()),
-                     "positive_rate": float(labels.mean()) if len(labels) else np.nan,
-                     "n_out_of_reach": int((~scored["in_reach"]).sum()), **m})
+    for method in methods:
+        for name, (lo, hi) in bins.items():
+            part = reach[(reach["distance_bp"] > lo) & (reach["distance_bp"] <= hi)] if name != "all" else reach
+            labels, values = part["Regulated"].to_numpy(dtype=bool), part[method].to_numpy(dtype=float)
+            rows.append({"method": method, "kind": "baseline" if method in BASELINES else "model",
+                         "distance_bin": name, "n_pairs": len(part), "n_positive": int(labels.sum()),
+                         "positive_rate": float(labels.mean()) if len(labels) else np.nan,
+                         "n_out_of_reach": int((~scored["in_reach"]).sum()),
+                         **ranking_metrics(labels, values), **bootstrap_ranking(labels, values, n_boot, seed)})
     return pd.DataFrame(rows)

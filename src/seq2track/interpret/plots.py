@@ -9,24 +9,48 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from sklearn.metrics import precision_recall_curve  # noqa: E402
 
 from seq2track.io.atomic import atomic_path  # noqa: E402
 
 
-def plot_attention_vs_distance(scored: pd.DataFrame, summary: pd.DataFrame, out_png: str | os.PathLike) -> None:
-    """Scatter of attention score against distance; regulated pairs in red; metrics in the title."""
-    reach = scored[scored["in_reach"]]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for regulated, colour, label in ((False, "0.6", "not regulated"), (True, "C3", "regulated")):
-        part = reach[reach["Regulated"] == regulated]
-        ax.scatter(part["distanceToTSS"] / 1e3, part["attention"], s=12, c=colour, label=label)
-    ax.set_xlabel("distance to TSS (kb)")
-    ax.set_ylabel("mean attention from TSS")
-    ax.set_yscale("log")
-    title = ", ".join(f"{r.method} auPRC {r.auprc:.2f}" for r in summary.itertuples())
-    ax.set_title(title, fontsize=9)
-    ax.legend(frameon=False)
+def _save(fig, out_png: str | os.PathLike) -> None:
     fig.tight_layout()
     with atomic_path(out_png, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
+
+
+def plot_attention_vs_distance(scored: pd.DataFrame, summary: pd.DataFrame, score: str,
+                               out_png: str | os.PathLike) -> None:
+    """Scatter of one model score against distance; regulated pairs in red; overall auPRCs in the title."""
+    reach = scored[scored["in_reach"]]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for regulated, colour, label in ((False, "0.6", "not regulated"), (True, "C3", "regulated")):
+        part = reach[reach["Regulated"] == regulated]
+        ax.scatter(part["distance_bp"] / 1e3, part[score], s=12, c=colour, label=label)
+    ax.set_xlabel("distance to TSS (kb)")
+    ax.set_ylabel(f"{score} (element / window mean)")
+    ax.set_yscale("log")
+    overall = summary[summary["distance_bin"] == "all"]
+    ax.set_title(", ".join(f"{r.method} {r.auprc:.2f}" for r in overall.itertuples()) + " (auPRC)", fontsize=7)
+    ax.legend(frameon=False)
+    _save(fig, out_png)
+
+
+def plot_pr_curves(scored: pd.DataFrame, methods: list[str], out_png: str | os.PathLike) -> None:
+    """Precision-recall curves of every method over the pairs in reach, with the positive rate."""
+    reach = scored[scored["in_reach"]]
+    labels = reach["Regulated"].to_numpy(dtype=bool)
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    if labels.any() and not labels.all():
+        for method in methods:
+            precision, recall, _ = precision_recall_curve(labels, reach[method].to_numpy(dtype=float))
+            ax.plot(recall, precision, lw=1.2, label=method, ls="--" if method in ("inverse_distance",
+                                                                                  "accessibility", "abc") else "-")
+        ax.axhline(labels.mean(), color="0.5", lw=0.8, label="positive rate")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_ylim(0, 1.02)
+    ax.legend(frameon=False, fontsize=7)
+    _save(fig, out_png)
