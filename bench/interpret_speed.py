@@ -1,0 +1,74 @@
+"""Benchmark: genes scored per second by each interpretation method, and peak memory. Prints JSON.
+
+    python bench/interpret_speed.py [--preset demo] [--genes 16] [--checkpoint results/demo/model/best.ckpt]
+
+Without --checkpoint a randomly initialised model of the preset is used (speed does not depend on the
+weights). The genome is random sequence written to a temporary bgzipped FASTA. Runs on CUDA when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from seq2track.data.windows import WindowSpec
+from seq2track.device import resolve_device
+from seq2track.interpret.attention import tss_attention
+from seq2track.interpret.contributions import tss_contributions
+from seq2track.io.fasta import Genome, prepare_genome
+from seq2track.model import Seq2Track, model_config_from
+from seq2track.model.checkpoint import load_for_inference
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="demo")
+    ap.add_argument("--length-bp", type=int, default=98_304)
+    ap.add_argument("--genes", type=int, default=16)
+    ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--checkpoint")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    if args.checkpoint:
+        model, spec, device = load_for_inference(args.checkpoint)
+    else:
+        device = resolve_device("auto")
+        model = Seq2Track(model_config_from(args.preset, num_tracks=3)).to(device).eval()
+        spec = WindowSpec(args.length_bp, args.length_bp, model.cfg.bin_size_bp, model.cfg.crop_bins)
+    rng = np.random.default_rng(0)
+    size = spec.length_bp * (args.genes + 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "g.fa"
+        src.write_text(">chrB\n" + "".join(rng.choice(list("ACGT"), size)) + "\n")
+        prepare_genome(src, Path(tmp) / "g.fa.gz")
+        genome = Genome(Path(tmp) / "g.fa.gz")
+        genes = pd.DataFrame({"chrom": "chrB", "tss": spec.length_bp * (1 + np.arange(args.genes)),
+                              "gene": [f"G{i}" for i in range(args.genes)]})
+        runs = {f"attention_{a}": lambda a=a: tss_attention(model, genome, genes, spec, device, args.batch_size, (a,))
+                for a in ("mean", "last_layer", "rollout")}
+        runs["grad_x_input_rc"] = lambda: tss_contributions(model, genome, genes, spec, 0, device, args.batch_size)
+        figures = {}
+        for name, fn in runs.items():
+            fn()  # warm-up (allocations, cached positional tables)
+            t0 = time.perf_counter()
+            fn()
+            figures[name] = {"genes_per_s": round(args.genes / (time.perf_counter() - t0), 3)}
+    print(json.dumps({"preset": args.preset if not args.checkpoint else "checkpoint", "device": str(device),
+                      "threads": torch.get_num_threads(), "window_bp": spec.length_bp, "genes": args.genes,
+                      "methods": figures, "peak_rss_mb": round(_peak_rss_mb(), 1)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
