@@ -2,7 +2,6 @@
 
 import json
 
-import pandas as pd
 
 from seq2track.interpret.attention import tss_attention
 from seq2track.interpret.contributions import tss_contributions

@@ -31,6 +31,9 @@ def run_logged(body: Callable[[], None], log_path: str | None = None) -> None:
         if fh:
             sys.__stderr__.write(f"seq2track error: {exc}\n")
         sys.exit(1)
+    except Exception:
+        logging.exception("unexpected failure")  # the traceback goes to the log, then the job fails
+        raise
     finally:
         if fh:
             sys.stderr = sys.__stderr__

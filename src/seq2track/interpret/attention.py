@@ -7,6 +7,8 @@ uncropped one: output bin j of the model is grid index j + crop_bins.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import torch
@@ -32,6 +34,16 @@ def element_key_bins(start0: int, end: int, window_start0: int, spec: WindowSpec
 
 
 AGGREGATIONS = ("mean", "last_layer", "rollout")
+
+
+def tss_window_batches(genome: Genome, genes: pd.DataFrame, spec: WindowSpec, batch_size: int
+                       ) -> Iterator[np.ndarray]:
+    """uint8 codes (B, L) of TSS-centred windows for consecutive batches of ``genes`` (chrom, tss)."""
+    for i in range(0, len(genes), batch_size):
+        part = genes.iloc[i:i + batch_size]
+        yield np.stack([encode(genome.fetch(r.chrom, tss_window_start(r.tss, spec),
+                                            tss_window_start(r.tss, spec) + spec.length_bp))
+                        for r in part.itertuples()])
 
 
 def rollout(attn: torch.Tensor) -> torch.Tensor:
@@ -71,11 +83,7 @@ def tss_attention(model: Seq2Track, genome: Genome, tss: pd.DataFrame, spec: Win
     model.eval()
     query = spec.n_bins // 2
     rows: dict[str, list[np.ndarray]] = {a: [] for a in aggregations}
-    for i in range(0, len(tss), batch_size):
-        part = tss.iloc[i:i + batch_size]
-        codes = np.stack([encode(genome.fetch(r.chrom, tss_window_start(r.tss, spec),
-                                              tss_window_start(r.tss, spec) + spec.length_bp))
-                          for r in part.itertuples()])
+    for codes in tss_window_batches(genome, tss, spec, batch_size):
         x = torch.from_numpy(one_hot(codes)).to(device)
         for a in aggregations:
             rows[a].append(aggregate_rows(model, x, query, a).float().cpu().numpy())

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seq2track.data.encoding import encode, one_hot
+from seq2track.data.encoding import one_hot
 from seq2track.data.windows import WindowSpec
-from seq2track.interpret.attention import tss_window_start
+from seq2track.interpret.attention import tss_window_batches
 from seq2track.io.fasta import Genome
 from seq2track.model.trunk import Seq2Track
 
@@ -39,11 +39,7 @@ def tss_contributions(model: Seq2Track, genome: Genome, genes: pd.DataFrame, spe
     fwd_bin = _output_bin(offset, spec)
     rc_bin = _output_bin(spec.length_bp - 1 - offset, spec)
     out = []
-    for i in range(0, len(genes), batch_size):
-        part = genes.iloc[i:i + batch_size]
-        codes = np.stack([encode(genome.fetch(r.chrom, tss_window_start(r.tss, spec),
-                                              tss_window_start(r.tss, spec) + spec.length_bp))
-                          for r in part.itertuples()])
+    for codes in tss_window_batches(genome, genes, spec, batch_size):
         x = torch.from_numpy(one_hot(codes)).to(device)
         contrib = gradient_x_input(model, x, fwd_bin, track)
         if rc_average:
