@@ -2,7 +2,6 @@
 
 import json
 
-
 from seq2track.interpret.attention import tss_attention
 from seq2track.interpret.contributions import tss_contributions
 from seq2track.interpret.enhancers import add_accessibility_baselines, score_pairs, summarise
