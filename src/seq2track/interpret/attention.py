@@ -24,13 +24,22 @@ def tss_window_start(tss: int, spec: WindowSpec) -> int:
     return tss - spec.length_bp // 2
 
 
-def element_key_bins(start0: int, end: int, window_start0: int, spec: WindowSpec) -> tuple[int, int] | None:
-    """Grid bins [first, last] overlapping the element [start0, end); None when outside the window."""
-    first = (start0 - window_start0) // spec.bin_size_bp
-    last = (end - 1 - window_start0) // spec.bin_size_bp
-    if first < 0 or last >= spec.n_bins:
+def element_span(start0: int, end: int, window_start0: int, resolution_bp: int, n_entries: int
+                 ) -> tuple[int, int] | None:
+    """Entries [first, last] of a window profile (``resolution_bp`` per entry) overlapping [start0, end).
+
+    None when the element is not wholly inside the window's ``n_entries`` entries.
+    """
+    first = (start0 - window_start0) // resolution_bp
+    last = (end - 1 - window_start0) // resolution_bp
+    if first < 0 or last >= n_entries:
         return None
     return int(first), int(last)
+
+
+def element_key_bins(start0: int, end: int, window_start0: int, spec: WindowSpec) -> tuple[int, int] | None:
+    """Attention grid bins [first, last] overlapping the element [start0, end); None outside the window."""
+    return element_span(start0, end, window_start0, spec.bin_size_bp, spec.n_bins)
 
 
 AGGREGATIONS = ("mean", "last_layer", "rollout")

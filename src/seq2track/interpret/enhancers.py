@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from seq2track.data.windows import WindowSpec
-from seq2track.interpret.attention import tss_window_start
+from seq2track.interpret.attention import element_span, tss_window_start
 from seq2track.io.bigwig import BigWigReader
 from seq2track.metrics import bootstrap_ranking, ranking_metrics
 
@@ -25,12 +25,11 @@ _AGGREGATE = {"max": np.max, "mean": np.mean, "sum": np.sum}
 def element_score(profile: np.ndarray, start0: int, end: int, window_start0: int, resolution_bp: int,
                   aggregate: str) -> float:
     """Aggregate of ``profile`` entries overlapping [start0, end), over its window mean; NaN outside."""
-    first = (start0 - window_start0) // resolution_bp
-    last = (end - 1 - window_start0) // resolution_bp
-    if first < 0 or last >= profile.size:
-        return float("nan")
+    span = element_span(start0, end, window_start0, resolution_bp, profile.size)
     background = float(np.mean(profile))
-    return float(_AGGREGATE[aggregate](profile[first:last + 1])) / background if background > 0 else float("nan")
+    if span is None or background <= 0:
+        return float("nan")
+    return float(_AGGREGATE[aggregate](profile[span[0]:span[1] + 1])) / background
 
 
 def score_pairs(pairs: pd.DataFrame, genes: pd.DataFrame, profiles: dict[str, tuple[np.ndarray, int]],

@@ -32,12 +32,6 @@ def read_bed(path: str | os.PathLike, min_columns: int = 3) -> pd.DataFrame:
     return df
 
 
-def write_bed(df: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write a BED (no header) from the columns present in BED_COLUMNS order."""
-    cols = [c for c in BED_COLUMNS if c in df.columns]
-    df[cols].to_csv(path, sep="\t", header=False, index=False)
-
-
 def read_track_sheet(path: str | os.PathLike) -> pd.DataFrame:
     """Read and check the track sheet (one row per track; see config/tracks.tsv)."""
     sheet = pd.read_csv(path, sep="\t", dtype={"id": str, "source": str, "sha256": str}, keep_default_na=False)
