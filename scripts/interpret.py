@@ -2,14 +2,20 @@
 
 import json
 
-from seq2track.interpret.attention import tss_attention
+import numpy as np
+
+from seq2track.data.dataset import window_targets
+from seq2track.data.encoding import encode
+from seq2track.interpret.attention import tss_attention, tss_window_start
 from seq2track.interpret.contributions import tss_contributions
 from seq2track.interpret.enhancers import add_accessibility_baselines, score_pairs, summarise
-from seq2track.interpret.plots import plot_attention_vs_distance, plot_pr_curves
+from seq2track.interpret.plots import plot_attention_vs_distance, plot_gene_locus, plot_pr_curves
 from seq2track.io.atomic import atomic_path
 from seq2track.io.fasta import Genome
-from seq2track.io.tables import read_bed, read_enhancer_pairs
+from seq2track.io.bigwig import BigWigReader
+from seq2track.io.tables import read_bed, read_enhancer_pairs, read_track_sheet
 from seq2track.model.checkpoint import load_for_inference
+from seq2track.predict import predict_windows
 from seq2track.runner import run_logged
 
 
@@ -44,6 +50,25 @@ def main() -> None:
     plot_attention_vs_distance(scored, summary, "attention_mean" if "attention_mean" in scored else methods[0],
                                out.plot)
     plot_pr_curves(scored, methods, out.pr_curves)
+    _plot_top_gene(model, genome, genes, scored, attention["mean" if "mean" in attention else next(iter(attention))],
+                   gxi, spec, device, inp, out.locus)
+
+
+def _plot_top_gene(model, genome, genes, scored, attention, gxi, spec, device, inp, out_png) -> None:
+    """The per-locus figure for the gene with the most regulated enhancers in reach."""
+    counts = scored[scored["in_reach"] & scored["Regulated"]].groupby("measuredGeneSymbol").size()
+    gene = counts.idxmax() if len(counts) else genes["gene"].iloc[0]
+    row = int(np.flatnonzero(genes["gene"].to_numpy() == gene)[0])
+    chrom, tss = genes["chrom"].iloc[row], int(genes["tss"].iloc[row])
+    start = tss_window_start(tss, spec)
+    meta = json.loads(open(inp.meta).read())
+    sheet = read_track_sheet(inp.sheet)
+    readers = [BigWigReader(p) for p in inp.observed]
+    observed = window_targets(readers, sheet, chrom, start, start + spec.length_bp, spec)
+    predicted = predict_windows(model, encode(genome.fetch(chrom, start, start + spec.length_bp))[None], device)[0]
+    pairs = scored[(scored["measuredGeneSymbol"] == gene) & scored["in_reach"]]
+    plot_gene_locus(gene, start, spec, meta["tracks"], observed, predicted, attention[row], gxi[row], pairs, tss,
+                    out_png)
 
 
 run_logged(main, snakemake.log[0])  # noqa: F821

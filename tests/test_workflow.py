@@ -97,6 +97,7 @@ def test_whole_dag_on_tiny_config(workdir):
     in_reach = scores[scores["in_reach"]]
     assert len(in_reach) and (in_reach[["attention_mean", "grad_x_input"]] >= 0).all().all()
     assert (out / "interpret" / "pr_curves.png").stat().st_size > 0
+    assert (out / "interpret" / "locus.png").stat().st_size > 0
     assert (out / "model" / "provenance.json").exists() and (out / "evaluation" / "locus.png").stat().st_size > 0
     assert "Session" in (out / "predictions" / "igv_session.xml").read_text()
 

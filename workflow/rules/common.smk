@@ -93,4 +93,5 @@ def all_outputs():
         f"{OUT}/interpret/summary.tsv",
         f"{OUT}/interpret/attention_vs_distance.png",
         f"{OUT}/interpret/pr_curves.png",
+        f"{OUT}/interpret/locus.png",
     ]

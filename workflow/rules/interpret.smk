@@ -10,6 +10,8 @@ rule interpret:
         tss=f"{RES}/tss.bed",
         meta=f"{OUT}/dataset/meta.json",
         accessibility=accessibility_track(),
+        sheet=config["tracks"],
+        observed=expand(f"{RES}/tracks/{{track}}.bw", track=TRACKS),
     output:
         scores=f"{OUT}/interpret/enhancer_scores.tsv",
         summary=report(
@@ -20,6 +22,11 @@ rule interpret:
         plot=report(
             f"{OUT}/interpret/attention_vs_distance.png",
             caption="../report/attention_vs_distance.rst",
+            category="Interpretation",
+        ),
+        locus=report(
+            f"{OUT}/interpret/locus.png",
+            caption="../report/interpret_locus.rst",
             category="Interpretation",
         ),
         pr_curves=report(

@@ -54,3 +54,39 @@ def plot_pr_curves(scored: pd.DataFrame, methods: list[str], out_png: str | os.P
     ax.set_ylim(0, 1.02)
     ax.legend(frameon=False, fontsize=7)
     _save(fig, out_png)
+
+
+def plot_gene_locus(gene: str, window_start0: int, spec, tracks: list[str], observed, predicted, attention,
+                    contributions, pairs: pd.DataFrame, tss: int, out_png: str | os.PathLike) -> None:
+    """One gene's window: observed vs predicted tracks (output bins), TSS attention (grid bins),
+    |gradient x input| (pooled to bins) and the candidate enhancers (red: regulated).
+
+    observed/predicted: (out_bins, T); attention: (n_bins,); contributions: (L,) per base.
+    """
+    import numpy as np
+
+    kb = lambda pos: np.asarray(pos) / 1e3  # noqa: E731
+    out_x = kb(window_start0 + spec.crop_bp + spec.bin_size_bp * (np.arange(observed.shape[0]) + 0.5))
+    grid_x = kb(window_start0 + spec.bin_size_bp * (np.arange(spec.n_bins) + 0.5))
+    pooled = np.abs(contributions).reshape(spec.n_bins, spec.bin_size_bp).sum(axis=1)
+    n = len(tracks) + 3
+    fig, axes = plt.subplots(n, 1, figsize=(10, 1.3 * n), sharex=True)
+    for t, ax in enumerate(axes[:len(tracks)]):
+        ax.fill_between(out_x, observed[:, t], step="mid", color="0.6")
+        ax.plot(out_x, predicted[:, t], color="C3", lw=1)
+        ax.set_ylabel(tracks[t], fontsize=8)
+    axes[len(tracks)].plot(grid_x, attention, color="C0", lw=1)
+    axes[len(tracks)].set_ylabel("attention", fontsize=8)
+    axes[len(tracks) + 1].plot(grid_x, pooled, color="C2", lw=1)
+    axes[len(tracks) + 1].set_ylabel("|grad x input|", fontsize=8)
+    ax = axes[-1]
+    for p in pairs.itertuples():
+        ax.axvspan(kb(p.chromStart), kb(p.chromEnd), color="C3" if p.Regulated else "0.7", lw=2)
+    ax.axvline(kb(tss), color="k", lw=1)
+    ax.set_yticks([])
+    ax.set_ylabel("enhancers", fontsize=8)
+    for a in axes:
+        a.axvline(kb(tss), color="k", lw=0.5, ls=":")
+    axes[0].set_title(f"{gene}: observed (grey), predicted (red); TSS dotted; regulated enhancers red", fontsize=9)
+    axes[-1].set_xlabel("position (kb)")
+    _save(fig, out_png)
