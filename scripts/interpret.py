@@ -34,7 +34,8 @@ def main() -> None:
     genome = Genome(inp.fasta)
     attention = tss_attention(model, genome, genes, spec, device, cfg["batch_size"], tuple(cfg["aggregations"]))
     profiles = {f"attention_{a}": (rows, spec.bin_size_bp) for a, rows in attention.items()}
-    track = json.loads(open(inp.meta).read())["tracks"].index(cfg["track"])
+    tracks = json.loads(open(inp.meta).read())["tracks"]
+    track = tracks.index(cfg["track"])
     gxi = tss_contributions(model, genome, genes, spec, track, device, cfg["batch_size"], rc_average=True)
     profiles["grad_x_input"] = (abs(gxi), 1)
     scored = score_pairs(pairs, genes, profiles, spec, cfg["aggregate"])
@@ -51,23 +52,25 @@ def main() -> None:
                                out.plot)
     plot_pr_curves(scored, methods, out.pr_curves)
     _plot_top_gene(model, genome, genes, scored, attention["mean" if "mean" in attention else next(iter(attention))],
-                   gxi, spec, device, inp, out.locus)
+                   gxi, spec, device, tracks, inp, out.locus)
 
 
-def _plot_top_gene(model, genome, genes, scored, attention, gxi, spec, device, inp, out_png) -> None:
+def _plot_top_gene(model, genome, genes, scored, attention, gxi, spec, device, tracks, inp, out_png) -> None:
     """The per-locus figure for the gene with the most regulated enhancers in reach."""
     counts = scored[scored["in_reach"] & scored["Regulated"]].groupby("measuredGeneSymbol").size()
     gene = counts.idxmax() if len(counts) else genes["gene"].iloc[0]
     row = int(np.flatnonzero(genes["gene"].to_numpy() == gene)[0])
     chrom, tss = genes["chrom"].iloc[row], int(genes["tss"].iloc[row])
     start = tss_window_start(tss, spec)
-    meta = json.loads(open(inp.meta).read())
-    sheet = read_track_sheet(inp.sheet)
     readers = [BigWigReader(p) for p in inp.observed]
-    observed = window_targets(readers, sheet, chrom, start, start + spec.length_bp, spec)
+    try:
+        observed = window_targets(readers, read_track_sheet(inp.sheet), chrom, start, start + spec.length_bp, spec)
+    finally:
+        for reader in readers:
+            reader.close()
     predicted = predict_windows(model, encode(genome.fetch(chrom, start, start + spec.length_bp))[None], device)[0]
     pairs = scored[(scored["measuredGeneSymbol"] == gene) & scored["in_reach"]]
-    plot_gene_locus(gene, start, spec, meta["tracks"], observed, predicted, attention[row], gxi[row], pairs, tss,
+    plot_gene_locus(gene, start, spec, tracks, observed, predicted, attention[row], gxi[row], pairs, tss,
                     out_png)
 
 

@@ -42,9 +42,6 @@ def element_key_bins(start0: int, end: int, window_start0: int, spec: WindowSpec
     return element_span(start0, end, window_start0, spec.bin_size_bp, spec.n_bins)
 
 
-AGGREGATIONS = ("mean", "last_layer", "rollout")
-
-
 def tss_window_batches(genome: Genome, genes: pd.DataFrame, spec: WindowSpec, batch_size: int
                        ) -> Iterator[np.ndarray]:
     """uint8 codes (B, L) of TSS-centred windows for consecutive batches of ``genes`` (chrom, tss)."""
