@@ -1,20 +1,24 @@
-"""Snakemake adapter: fetch the genome FASTA, keep the configured chromosomes, bgzip + faidx."""
+"""Snakemake adapter: fetch the genome FASTA, rename/keep the configured chromosomes, bgzip + faidx."""
 
 from pathlib import Path
 
-from seq2track.io.download import fetch
+from seq2track.io.chroms import ChromNames
+from seq2track.io.download import RetryPolicy, fetch
 from seq2track.io.fasta import prepare_genome, write_chrom_sizes
 from seq2track.runner import run_logged
 
 
 def main() -> None:
     p, out = snakemake.params, snakemake.output  # noqa: F821
-    raw = Path(out.fasta).with_name("source.fa.download")
+    names = ChromNames.from_config(**p.names)
+    raw = Path(out.fasta).with_name(".source.fa.download")
+    all_sizes: dict[str, int] = {}
     try:
-        fetch(p.url or snakemake.input[0], raw, sha256=p.sha256)  # noqa: F821
-        sizes = prepare_genome(raw, out.fasta, p.chromosomes)
+        fetch(p.url or snakemake.input[0], raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))  # noqa: F821
+        sizes = prepare_genome(raw, out.fasta, p.chromosomes, rename=names, all_sizes=all_sizes)
     finally:
         raw.unlink(missing_ok=True)
+    write_chrom_sizes(all_sizes, out.source_sizes)
     write_chrom_sizes(sizes, out.sizes)
 
 

@@ -1,22 +1,24 @@
-"""Snakemake adapter: fetch one bigWig track and check it against the genome's chromosomes."""
+"""Snakemake adapter: fetch one track (bigWig, bedGraph or CTSS BED), check it against the genome, write a bigWig."""
 
 from pathlib import Path
 
-from seq2track.io.bigwig import check_bigwig_chroms
-from seq2track.io.download import fetch
+from seq2track.io.chroms import ChromNames
+from seq2track.io.download import RetryPolicy, fetch
 from seq2track.io.fasta import read_chrom_sizes
+from seq2track.io.tracks import detect_format, prepare_track
 from seq2track.runner import run_logged
 
 
 def main() -> None:
-    p, out = snakemake.params, Path(snakemake.output[0])  # noqa: F821
-    tmp = out.with_name(f".{out.name}.checking")
+    p, inp, out = snakemake.params, snakemake.input, Path(snakemake.output[0])  # noqa: F821
+    fmt = detect_format(p.source, p.format)
+    raw = out.with_name(f".{out.name}.download")
     try:
-        fetch(p.url or snakemake.input.source[0], tmp, sha256=p.sha256)  # noqa: F821
-        check_bigwig_chroms(tmp, read_chrom_sizes(snakemake.input.sizes))  # noqa: F821
-        tmp.rename(out)
+        fetch(p.url or inp.source[0], raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))
+        prepare_track(raw, out, fmt, read_chrom_sizes(inp.source_sizes), read_chrom_sizes(inp.sizes),
+                      ChromNames.from_config(**p.names))
     finally:
-        tmp.unlink(missing_ok=True)
+        raw.unlink(missing_ok=True)
 
 
 run_logged(main, snakemake.log[0])  # noqa: F821

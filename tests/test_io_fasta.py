@@ -41,3 +41,19 @@ def test_bad_fasta_gives_clear_error_and_no_output(tmp_path, text, problem):
 def test_missing_requested_chromosome(tmp_path, tiny_fasta_gz):
     with pytest.raises(InputFileError, match=r"\['chrZ'\].*absent"):
         prepare_genome(tiny_fasta_gz, tmp_path / "x.fa.gz", keep=["chrA", "chrZ"])
+
+
+def test_ensembl_names_map_to_ucsc_and_unmapped_names_are_listed(tmp_path):
+    from seq2track.io.chroms import ChromNames
+
+    src = tmp_path / "ensembl.fa"
+    src.write_text(">1 dna:chromosome\nACGTACGT\n>MT\nACG\n>KI270728.1\nAC\n")
+    all_sizes: dict[str, int] = {}
+    out = tmp_path / "g.fa.gz"
+    sizes = prepare_genome(src, out, keep=["chr1", "chrM"], rename=ChromNames("ensembl_to_ucsc"), all_sizes=all_sizes)
+    assert sizes == {"chr1": 8, "chrM": 3}
+    assert all_sizes == {"chr1": 8, "chrM": 3, "KI270728.1": 2}
+    assert Genome(out).fetch("chr1", 0, 4) == "ACGT"
+    with pytest.raises(InputFileError, match=r"\['chr1'\] requested .* absent \(the FASTA has \['1', 'MT'") as err:
+        prepare_genome(src, tmp_path / "h.fa.gz", keep=["chr1"])
+    assert "chrom_aliases" in str(err.value)

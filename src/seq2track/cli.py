@@ -1,7 +1,7 @@
 """Command line: the same steps the workflow runs, for use outside Snakemake.
 
     seq2track simulate OUT_DIR [--seed N]
-    seq2track fetch SOURCE DEST [--sha256 HEX] [--gunzip]
+    seq2track fetch SOURCE DEST [--sha256 HEX | --md5 HEX] [--gunzip] [--retries N] [--timeout S]
     seq2track prepare-genome FASTA OUT.fa.gz [--chromosomes chr1,chr2]
 """
 
@@ -23,9 +23,10 @@ def _simulate(args: argparse.Namespace) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> None:
-    from seq2track.io.download import fetch
+    from seq2track.io.download import RetryPolicy, fetch
 
-    fetch(args.source, args.dest, sha256=args.sha256, decompress_gzip=args.gunzip)
+    policy = RetryPolicy(retries=args.retries, timeout_s=args.timeout)
+    fetch(args.source, args.dest, sha256=args.sha256, md5=args.md5, decompress_gzip=args.gunzip, policy=policy)
 
 
 def _prepare_genome(args: argparse.Namespace) -> None:
@@ -48,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source")
     p.add_argument("dest")
     p.add_argument("--sha256")
+    p.add_argument("--md5")
     p.add_argument("--gunzip", action="store_true")
+    p.add_argument("--retries", type=int, default=4)
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds without data before an attempt fails")
     p.set_defaults(func=_fetch)
     p = sub.add_parser("prepare-genome", help="bgzip + faidx a FASTA, keeping chosen chromosomes")
     p.add_argument("fasta")

@@ -51,6 +51,12 @@ def remote_url(source):
     return source if is_url(source) else ""
 
 
+def chrom_names():
+    """Chromosome-name settings every download rule applies (see seq2track.io.chroms)."""
+    genome = config["genome"]
+    return {"aliases": genome.get("chrom_aliases"), "extra_contigs": genome.get("extra_contigs")}
+
+
 def annotation_source(wildcards):
     return config[ANNOTATIONS[wildcards.annotation]]
 

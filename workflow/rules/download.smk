@@ -1,4 +1,5 @@
-# Fetch every source named in config (URL or local path), verify checksums, prepare the genome.
+# Fetch every source named in config (URL or local path): streamed, retried, resumed, checksum-verified,
+# renamed into place only when good; then prepared (bgzip + faidx, bigWig, checked tables).
 
 
 rule download_genome:
@@ -9,17 +10,22 @@ rule download_genome:
         fai=f"{RES}/genome.fa.gz.fai",
         gzi=f"{RES}/genome.fa.gz.gzi",
         sizes=f"{RES}/chrom.sizes",
+        source_sizes=f"{RES}/source.chrom.sizes",
     params:
         url=remote_url(config["genome"]["fasta"]["source"]),
         sha256=config["genome"]["fasta"].get("sha256"),
+        md5=config["genome"]["fasta"].get("md5"),
         chromosomes=config["genome"].get("chromosomes"),
+        names=chrom_names(),
+        download=config["download"],
     log:
         f"logs/{GENOME}/download_genome.log",
     benchmark:
         f"benchmarks/{GENOME}/download_genome.tsv"
+    retries: 1
     resources:
         mem_mb=4000,
-        runtime=120,
+        runtime=240,
     conda:
         PY_ENV
     script:
@@ -30,15 +36,22 @@ rule download_track:
     input:
         source=lambda wc: local_input(TRACK_SHEET.loc[wc.track, "source"]),
         sizes=f"{RES}/chrom.sizes",
+        source_sizes=f"{RES}/source.chrom.sizes",
     output:
         f"{RES}/tracks/{{track}}.bw",
     params:
+        source=lambda wc: TRACK_SHEET.loc[wc.track, "source"],
         url=lambda wc: remote_url(TRACK_SHEET.loc[wc.track, "source"]),
         sha256=lambda wc: TRACK_SHEET.loc[wc.track, "sha256"] or None,
+        md5=lambda wc: TRACK_SHEET.loc[wc.track].get("md5") or None,
+        format=lambda wc: TRACK_SHEET.loc[wc.track].get("format", ""),
+        names=chrom_names(),
+        download=config["download"],
     log:
         f"logs/{GENOME}/download_track_{{track}}.log",
+    retries: 1
     resources:
-        mem_mb=2000,
+        mem_mb=8000,
         runtime=120,
     conda:
         PY_ENV
@@ -48,14 +61,23 @@ rule download_track:
 
 rule download_annotation:
     input:
-        lambda wc: local_input(annotation_source(wc)["source"]),
+        source=lambda wc: local_input(annotation_source(wc)["source"]),
+        source_sizes=f"{RES}/source.chrom.sizes",
     output:
         f"{RES}/{{annotation}}",
     params:
+        kind=lambda wc: ANNOTATIONS[wc.annotation],
+        source=lambda wc: annotation_source(wc)["source"],
         url=lambda wc: remote_url(annotation_source(wc)["source"]),
         sha256=lambda wc: annotation_source(wc).get("sha256"),
+        md5=lambda wc: annotation_source(wc).get("md5"),
+        tss_format=config["tss"].get("format"),
+        gene_types=config["tss"].get("gene_types"),
+        names=chrom_names(),
+        download=config["download"],
     log:
         f"logs/{GENOME}/download_{{annotation}}.log",
+    retries: 1
     conda:
         PY_ENV
     script:

@@ -1,4 +1,11 @@
-"""Fetch a source (http/https/ftp URL or local path) to a local file, verified and atomic."""
+"""Fetch a source (http/https/ftp URL or local path) to a local file: streamed, verified, atomic.
+
+A download streams in 1 MiB chunks to a temporary file beside the output, retries with
+exponential backoff (connection errors, timeouts, truncated bodies, HTTP 5xx/408/429), resumes
+from the bytes already received with an HTTP Range request when the server answers 206, verifies
+the sha256 or md5 the config gives, and only then renames onto the output. Nothing is ever held
+whole in memory, and nothing is left at the output path on failure.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import shutil
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from seq2track.errors import DownloadError, InputFileError
@@ -16,6 +24,21 @@ from seq2track.io.atomic import atomic_path
 
 URL_SCHEMES = ("http://", "https://", "ftp://")
 _CHUNK = 1 << 20
+_RETRY_HTTP = {408, 429}
+_USER_AGENT = "seq2track (+https://github.com/seq2track)"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: ``retries`` extra attempts, socket ``timeout_s``, backoff base ``backoff_s``."""
+
+    retries: int = 4
+    timeout_s: float = 60.0
+    backoff_s: float = 2.0
+    max_backoff_s: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.backoff_s * 2 ** attempt, self.max_backoff_s)
 
 
 def is_url(source: str) -> bool:
@@ -23,70 +46,117 @@ def is_url(source: str) -> bool:
     return source.startswith(URL_SCHEMES)
 
 
-def sha256sum(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in chunks."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def _stream_url(url: str, dest: Path, timeout_s: float) -> None:
-    with urllib.request.urlopen(url, timeout=timeout_s) as resp, open(dest, "wb") as out:
-        expected = resp.headers.get("Content-Length")
-        written = 0
-        for chunk in iter(lambda: resp.read(_CHUNK), b""):
-            out.write(chunk)
-            written += len(chunk)
-    if expected is not None and written != int(expected):
-        raise DownloadError(url, f"truncated: got {written} of {expected} bytes", "retry the download")
+def sha256sum(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    return file_digest(path, "sha256")
 
 
-def _fetch_url(url: str, dest: Path, retries: int, timeout_s: float) -> None:
-    for attempt in range(retries + 1):
+class _Truncated(Exception):
+    """The connection ended before Content-Length bytes arrived (retryable, resumable)."""
+
+
+def _open(url: str, offset: int, timeout_s: float):
+    headers = {"User-Agent": _USER_AGENT}
+    if offset and not url.startswith("ftp://"):
+        headers["Range"] = f"bytes={offset}-"
+    return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout_s)
+
+
+def _resumed(resp, offset: int) -> bool:
+    """True when the server honoured our Range request from ``offset``."""
+    content_range = resp.headers.get("Content-Range", "")
+    return offset > 0 and resp.status == 206 and content_range.startswith(f"bytes {offset}-")
+
+
+def _transfer(url: str, part: Path, timeout_s: float) -> None:
+    """One attempt: append to ``part`` if the server resumes, else rewrite it. Raises on short bodies."""
+    offset = part.stat().st_size if part.exists() else 0
+    with _open(url, offset, timeout_s) as resp:
+        if not _resumed(resp, offset):
+            offset = 0
+        length = resp.headers.get("Content-Length")
+        expected = offset + int(length) if length is not None else None
+        written = offset
+        with open(part, "ab" if offset else "wb") as out:
+            for chunk in iter(lambda: resp.read(_CHUNK), b""):
+                out.write(chunk)
+                written += len(chunk)
+    if expected is not None and written != expected:
+        raise _Truncated(f"truncated body: got {written} of {expected} bytes")
+
+
+def _fetch_url(url: str, part: Path, policy: RetryPolicy) -> None:
+    last = ""
+    for attempt in range(policy.retries + 1):
         try:
-            _stream_url(url, dest, timeout_s)
+            _transfer(url, part, policy.timeout_s)
             return
         except urllib.error.HTTPError as exc:
-            reason = f"HTTP {exc.code} {exc.reason}"
-            if exc.code < 500 or attempt == retries:
-                raise DownloadError(url, reason, "check the URL in the config or track sheet") from exc
-        except (urllib.error.URLError, TimeoutError, OSError, DownloadError) as exc:
-            if attempt == retries:
-                raise DownloadError(url, f"failed after {retries + 1} attempts: {exc}",
-                                    "check the network or the URL") from exc
-        time.sleep(min(2 ** attempt, 30))
+            last = f"HTTP {exc.code} {exc.reason}"
+            if exc.code < 500 and exc.code not in _RETRY_HTTP:
+                raise DownloadError(url, last, "check the URL in the config or track sheet") from None
+        except TimeoutError:
+            last = f"no data for {policy.timeout_s:g} s (stalled server)"
+        except (_Truncated, urllib.error.URLError, OSError) as exc:
+            last = str(getattr(exc, "reason", exc)) or type(exc).__name__
+        if attempt < policy.retries:
+            time.sleep(policy.delay(attempt))
+    raise DownloadError(url, f"failed after {policy.retries + 1} attempts; last error: {last}",
+                        "check the network and the URL, or raise download.retries / download.timeout_s")
 
 
-def fetch(source: str, dest: str | os.PathLike, sha256: str | None = None, decompress_gzip: bool = False,
-          retries: int = 3, timeout_s: float = 60.0) -> Path:
-    """Copy or download ``source`` to ``dest``; verify ``sha256`` (of the source bytes) when given.
+def verify(path: Path, source: str, sha256: str | None = None, md5: str | None = None) -> None:
+    """Raise DownloadError when a given checksum does not match the file."""
+    for algorithm, want in (("sha256", sha256), ("md5", md5)):
+        if want:
+            got = file_digest(path, algorithm)
+            if got != want.lower():
+                raise DownloadError(source, f"{algorithm} mismatch: expected {want.lower()}, got {got}",
+                                    f"update the {algorithm} in the config or re-fetch the source")
+
+
+def _gunzip_in_place(path: Path) -> None:
+    with open(path, "rb") as fh:
+        if fh.read(2) != b"\x1f\x8b":
+            return
+    plain = path.with_name(path.name + ".plain")
+    try:
+        with gzip.open(path, "rb") as src, open(plain, "wb") as out:
+            shutil.copyfileobj(src, out, _CHUNK)
+        os.replace(plain, path)
+    except (OSError, EOFError) as exc:
+        raise InputFileError(str(path), f"is not valid gzip ({exc})", "re-fetch the source") from None
+    finally:
+        plain.unlink(missing_ok=True)
+
+
+def fetch(source: str, dest: str | os.PathLike, sha256: str | None = None, md5: str | None = None,
+          decompress_gzip: bool = False, policy: RetryPolicy | None = None) -> Path:
+    """Copy or download ``source`` to ``dest``; verify ``sha256``/``md5`` of the source bytes when given.
 
     With ``decompress_gzip`` a gzipped source (by magic bytes) is written decompressed.
-    Nothing is left at ``dest`` on failure.
+    Nothing is left at ``dest`` (or beside it) on failure.
     """
     dest = Path(dest)
-    with atomic_path(dest, suffix=".raw") as raw:
+    policy = policy or RetryPolicy()
+    with atomic_path(dest, suffix=".part") as part:
         if is_url(source):
-            _fetch_url(source, raw, retries, timeout_s)
+            part.unlink()  # a fresh transfer; retries within this call resume from what arrived
+            _fetch_url(source, part, policy)
         else:
             if not Path(source).is_file():
                 raise InputFileError(source, "source file does not exist", "fix the path in the config or track sheet")
-            shutil.copyfile(source, raw)
-        if sha256:
-            got = sha256sum(raw)
-            if got != sha256.lower():
-                raise DownloadError(source, f"sha256 mismatch: expected {sha256}, got {got}",
-                                    "update the checksum or re-fetch the source")
-        with open(raw, "rb") as fh:
-            gzipped = fh.read(2) == b"\x1f\x8b"
-        if decompress_gzip and gzipped:
-            plain = raw.with_name(raw.name + ".plain")
-            try:
-                with gzip.open(raw, "rb") as src, open(plain, "wb") as out:
-                    shutil.copyfileobj(src, out, _CHUNK)
-                os.replace(plain, raw)
-            finally:
-                plain.unlink(missing_ok=True)
+            shutil.copyfile(source, part)
+        verify(part, source, sha256, md5)
+        if decompress_gzip:
+            _gunzip_in_place(part)
     return dest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pysam
@@ -17,47 +18,55 @@ _VALID = re.compile(r"^[ACGTNRYKMSWBDHVacgtnrykmswbdhv]*$")
 _LINE_WIDTH = 60
 
 
-def _validated_records(src: str | os.PathLike, keep: list[str] | None):
-    """Yield (name, sequence) from ``src``, checking names and characters."""
-    seen: set[str] = set()
+def _validated_records(src: str | os.PathLike, keep: list[str] | None, all_sizes: dict[str, int],
+                       rename: Callable[[str], str]):
+    """Yield (genome name, sequence) of kept records from ``src``, checking names and characters.
+
+    Every record's (renamed) length goes into ``all_sizes``, kept or not.
+    """
     try:
         with pysam.FastxFile(str(src)) as fh:
             for rec in fh:
-                if rec.name in seen:
-                    raise InputFileError(str(src), f"duplicate sequence name '{rec.name}'", "give each record a unique name")
-                seen.add(rec.name)
-                if keep is not None and rec.name not in keep:
-                    continue
+                name = rename(rec.name)
+                if name in all_sizes:
+                    raise InputFileError(str(src), f"duplicate sequence name '{name}'", "give each record a unique name")
                 seq = rec.sequence or ""
+                all_sizes[name] = len(seq)
+                if keep is not None and name not in keep:
+                    continue
                 if not seq:
                     raise InputFileError(str(src), f"record '{rec.name}' is empty", "remove the empty record")
                 if not _VALID.match(seq):
                     bad = sorted(set(re.sub(r"[ACGTNRYKMSWBDHVacgtnrykmswbdhv]", "", seq)))[:5]
                     raise InputFileError(str(src), f"record '{rec.name}' has invalid characters {bad}",
                                          "use IUPAC nucleotide letters only")
-                yield rec.name, seq
+                yield name, seq
     except OSError as exc:
         raise InputFileError(str(src), f"cannot be read as FASTA ({exc})", "check the file and its compression") from exc
     if keep is not None:
-        missing = [c for c in keep if c not in seen]
+        missing = [c for c in keep if c not in all_sizes]
         if missing:
-            raise InputFileError(str(src), f"chromosomes {missing} requested in genome.chromosomes are absent",
-                                 "fix genome.chromosomes or the FASTA")
+            raise InputFileError(str(src), f"chromosomes {missing} requested in genome.chromosomes are absent "
+                                 f"(the FASTA has {list(all_sizes)[:6]}...)",
+                                 "fix genome.chromosomes or set genome.chrom_aliases (e.g. ensembl_to_ucsc)")
 
 
-def prepare_genome(src: str | os.PathLike, out_fa_gz: str | os.PathLike, keep: list[str] | None = None) -> dict[str, int]:
+def prepare_genome(src: str | os.PathLike, out_fa_gz: str | os.PathLike, keep: list[str] | None = None,
+                   rename: Callable[[str], str] = str, all_sizes: dict[str, int] | None = None) -> dict[str, int]:
     """Write ``src`` as a bgzipped, faidx-indexed FASTA at ``out_fa_gz`` (+ .fai, .gzi).
 
-    Only the chromosomes in ``keep`` are kept (in their FASTA order); ``None`` keeps all.
-    Returns {chrom: length}.
+    Record names pass through ``rename`` (e.g. a ``ChromNames`` alias mapping); only the chromosomes
+    in ``keep`` (genome names) are kept, in their FASTA order; ``None`` keeps all. Returns the kept
+    {chrom: length}; ``all_sizes``, when given, receives the lengths of every record in the source.
     """
     out = Path(out_fa_gz)
     out.parent.mkdir(parents=True, exist_ok=True)
     sizes: dict[str, int] = {}
+    all_sizes = {} if all_sizes is None else all_sizes
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".prepare_genome.") as tmpdir:
         plain = Path(tmpdir) / "genome.fa"
         with open(plain, "w") as fh:
-            for name, seq in _validated_records(src, keep):
+            for name, seq in _validated_records(src, keep, all_sizes, rename):
                 sizes[name] = len(seq)
                 fh.write(f">{name}\n")
                 for i in range(0, len(seq), _LINE_WIDTH):

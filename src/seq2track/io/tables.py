@@ -10,6 +10,7 @@ from seq2track.errors import InputFileError
 
 TRACK_SHEET_COLUMNS = ["id", "source", "sha256", "assay", "sum_stat", "scale", "clip", "clip_soft",
                        "description", "color"]
+OPTIONAL_SHEET_COLUMNS = ["md5", "format"]
 EPCRISPR_COLUMNS = ["chrom", "chromStart", "chromEnd", "name", "chrTSS", "startTSS", "endTSS",
                     "measuredGeneSymbol", "Regulated", "distanceToTSS"]
 BED_COLUMNS = ["chrom", "start", "end", "name", "score", "strand"]
@@ -34,7 +35,10 @@ def read_bed(path: str | os.PathLike, min_columns: int = 3) -> pd.DataFrame:
 
 def read_track_sheet(path: str | os.PathLike) -> pd.DataFrame:
     """Read and check the track sheet (one row per track; see config/tracks.tsv)."""
-    sheet = pd.read_csv(path, sep="\t", dtype={"id": str, "source": str, "sha256": str}, keep_default_na=False)
+    sheet = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    for col in OPTIONAL_SHEET_COLUMNS:
+        if col not in sheet.columns:
+            sheet[col] = ""
     missing = [c for c in TRACK_SHEET_COLUMNS if c not in sheet.columns]
     if missing:
         raise InputFileError(str(path), f"missing columns {missing}", f"the sheet needs {TRACK_SHEET_COLUMNS}")
