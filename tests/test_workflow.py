@@ -109,3 +109,96 @@ def test_whole_dag_on_tiny_config(workdir):
     # nothing left to do on a rerun; same config -> same trained weights
     res = smk(workdir, "-n", "--cores", "2", "--configfile", "config/tiny.yaml")
     assert "Nothing to be done" in res.stdout + res.stderr
+
+
+def test_hg38_k562_config_plans_without_network(workdir):
+    res = smk(workdir, "-n", "--configfile", "config/hg38_k562.yaml")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = res.stdout
+    assert "https://hgdownload.soe.ucsc.edu/goldenPath/hg38/bigZips/hg38.fa.gz" not in res.stderr
+    for rule, count in (("download_genome", 1), ("download_track", 3), ("download_annotation", 3), ("train", 1)):
+        assert any(line.split() == [rule, str(count)] for line in out.splitlines()), out[-2000:]
+    assert "simulate" not in [line.split()[0] for line in out.splitlines() if line.split()]
+
+
+def _write_remote_sources(root: Path) -> dict[str, str]:
+    """Sources as a remote site would serve them: Ensembl names, gzip, bedGraph, CTSS, GTF."""
+    import gzip
+    import hashlib
+
+    rng = np.random.default_rng(3)
+    seqs = {name: "".join(rng.choice(list("ACGT"), size=n)) for name, n in (("1", 20_000), ("2", 12_000))}
+    with gzip.open(root / "genome.fa.gz", "wt") as fh:
+        fh.write("".join(f">{name}\n{seq}\n" for name, seq in seqs.items()) + ">MT\nACGTACGT\n")
+    with gzip.open(root / "dnase.bedGraph.gz", "wt") as fh:
+        fh.write("track type=bedGraph\n1\t100\t200\t3.5\n2\t0\t50\t1\n1\t0\t10\t2\nMT\t0\t4\t9\n")
+    (root / "cage.ctss.bed").write_text("1\t5000\t5001\tx\t4\t+\n1\t5000\t5001\tx\t2\t-\n")
+    with gzip.open(root / "genes.gtf.gz", "wt") as fh:
+        fh.write('1\tHAVANA\tgene\t4001\t9000\t.\t+\t.\tgene_id "G1"; gene_type "protein_coding"; gene_name "GENE1";\n')
+    with gzip.open(root / "pairs.tsv.gz", "wt") as fh:
+        fh.write("chrom\tchromStart\tchromEnd\tname\tchrTSS\tstartTSS\tendTSS\tmeasuredGeneSymbol\tRegulated\n"
+                 "1\t9000\t9500\te1\t1\t4000\t4001\tGENE1\tTRUE\n")
+    with gzip.open(root / "blacklist.bed.gz", "wt") as fh:
+        fh.write("2\t100\t900\tHigh Signal Region\n")
+    return {"dnase_md5": hashlib.md5((root / "dnase.bedGraph.gz").read_bytes()).hexdigest()}
+
+
+@pytest.fixture
+def file_server(tmp_path):
+    """A real HTTP server on 127.0.0.1 serving tmp_path/www; only it is stopped at teardown."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_download_rules_fetch_convert_and_check_over_http(workdir, file_server):
+    import yaml
+
+    root, url = file_server
+    sums = _write_remote_sources(root)
+    cfg = yaml.safe_load((workdir / "config" / "tiny.yaml").read_text())
+    cfg.update(run="remote", simulate={"enabled": False}, tracks="config/remote_tracks.tsv",
+               download={"retries": 1, "timeout_s": 10, "backoff_s": 0.1})
+    cfg["genome"] = {"name": "remote", "fasta": {"source": f"{url}/genome.fa.gz"}, "chromosomes": ["chr1", "chr2"],
+                     "chrom_aliases": "ensembl_to_ucsc"}
+    cfg["blacklist"] = {"source": f"{url}/blacklist.bed.gz"}
+    cfg["enhancers"] = {"source": f"{url}/pairs.tsv.gz"}
+    cfg["tss"] = {"source": f"{url}/genes.gtf.gz"}
+    (workdir / "config" / "remote.yaml").write_text(yaml.safe_dump(cfg))
+    sheet = ("id\tsource\tsha256\tmd5\tformat\tassay\tsum_stat\tscale\tclip\tclip_soft\tdescription\tcolor\n"
+             f"dnase\t{url}/dnase.bedGraph.gz\t\t{sums['dnase_md5']}\t\tDNase\tsum\t1\t\t\td\t0,0,0\n"
+             f"cage\t{url}/cage.ctss.bed\t\t\t\tCAGE\tsum\t1\t\t\tc\t0,0,0\n")
+    (workdir / "config" / "remote_tracks.tsv").write_text(sheet)
+    res_dir = workdir / "resources" / "remote"
+    targets = [f"resources/remote/{name}" for name in ("tracks/dnase.bw", "tracks/cage.bw", "tss.bed",
+                                                        "enhancers.tsv", "blacklist.bed")]
+    res = smk(workdir, *targets, "--cores", "2", "--configfile", "config/remote.yaml")
+    assert res.returncode == 0, res.stderr[-4000:]
+    assert (res_dir / "chrom.sizes").read_text() == "chr1\t20000\nchr2\t12000\n"
+    with pyBigWig.open(str(res_dir / "tracks" / "dnase.bw")) as bw:
+        assert bw.chroms() == {"chr1": 20_000, "chr2": 12_000}
+        assert bw.values("chr1", 0, 10) == [2.0] * 10 and bw.values("chr1", 150, 151) == [3.5]
+    with pyBigWig.open(str(res_dir / "tracks" / "cage.bw")) as bw:
+        assert bw.values("chr1", 5000, 5001) == [6.0]
+    assert (res_dir / "tss.bed").read_text() == "chr1\t4000\t4001\tGENE1\t0\t+\n"
+    assert (res_dir / "blacklist.bed").read_text().startswith("chr2\t100\t900")
+    assert pd.read_csv(res_dir / "enhancers.tsv", sep="\t")["chrom"].tolist() == ["chr1"]
+
+    # a wrong checksum: the job fails with one line naming the URL, and no output is left behind
+    (workdir / "config" / "remote_tracks.tsv").write_text(sheet.replace(sums["dnase_md5"], "0" * 32))
+    (res_dir / "tracks" / "dnase.bw").unlink()
+    res = smk(workdir, "resources/remote/tracks/dnase.bw", "--cores", "2", "--configfile", "config/remote.yaml")
+    assert res.returncode != 0
+    errors = [line for line in res.stderr.splitlines() if line.startswith("seq2track error:")]
+    assert errors and f"{url}/dnase.bedGraph.gz: md5 mismatch" in errors[0]
+    assert sorted(p.name for p in (res_dir / "tracks").iterdir()) == ["cage.bw"]

@@ -17,15 +17,13 @@ import pandas as pd
 from seq2track.errors import InputFileError
 from seq2track.io.atomic import atomic_path
 from seq2track.io.chroms import ChromNames
-from seq2track.io.tables import read_bed, read_enhancer_pairs
+from seq2track.io.tables import compression, read_bed, read_enhancer_pairs
 
 _ATTR = re.compile(r'(\S+) "([^"]*)"')
 
 
 def _open_text(path: Path):
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rt") if gz else open(path)
+    return gzip.open(path, "rt") if compression(path) else open(path)
 
 
 def _map_column(df: pd.DataFrame, col: str, path: Path, sizes: dict[str, int], names: ChromNames,

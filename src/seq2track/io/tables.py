@@ -12,14 +12,20 @@ TRACK_SHEET_COLUMNS = ["id", "source", "sha256", "assay", "sum_stat", "scale", "
                        "description", "color"]
 OPTIONAL_SHEET_COLUMNS = ["md5", "format"]
 EPCRISPR_COLUMNS = ["chrom", "chromStart", "chromEnd", "name", "chrTSS", "startTSS", "endTSS",
-                    "measuredGeneSymbol", "Regulated", "distanceToTSS"]
+                    "measuredGeneSymbol", "Regulated"]
 BED_COLUMNS = ["chrom", "start", "end", "name", "score", "strand"]
+
+
+def compression(path: str | os.PathLike) -> str | None:
+    """"gzip" when the file starts with the gzip magic bytes (whatever its name), else None."""
+    with open(path, "rb") as fh:
+        return "gzip" if fh.read(2) == b"\x1f\x8b" else None
 
 
 def read_bed(path: str | os.PathLike, min_columns: int = 3) -> pd.DataFrame:
     """Read a BED file (optionally gzipped) into columns chrom, start, end[, name, score, strand]."""
     try:
-        df = pd.read_csv(path, sep="\t", header=None, comment="#", dtype={0: str})
+        df = pd.read_csv(path, sep="\t", header=None, comment="#", dtype={0: str}, compression=compression(path))
     except pd.errors.EmptyDataError:
         return pd.DataFrame(columns=BED_COLUMNS[:min_columns])
     if df.shape[1] < min_columns:
@@ -58,7 +64,7 @@ def read_enhancer_pairs(path: str | os.PathLike) -> pd.DataFrame:
 
     Returns the table with ``Regulated`` as bool; checks the required columns and intervals.
     """
-    df = pd.read_csv(path, sep="\t", dtype={"chrom": str, "chrTSS": str})
+    df = pd.read_csv(path, sep="\t", dtype={"chrom": str, "chrTSS": str}, compression=compression(path))
     missing = [c for c in EPCRISPR_COLUMNS if c not in df.columns]
     if missing:
         raise InputFileError(str(path), f"missing EPCrisprBenchmark columns {missing}",
@@ -70,4 +76,6 @@ def read_enhancer_pairs(path: str | os.PathLike) -> pd.DataFrame:
     if not reg.isin(["TRUE", "FALSE"]).all():
         raise InputFileError(str(path), "column Regulated must be TRUE or FALSE", "fix column Regulated")
     df["Regulated"] = reg == "TRUE"
+    if "distanceToTSS" not in df.columns:  # older tables lack it: element centre to TSS, as the benchmark defines it
+        df["distanceToTSS"] = ((df["chromStart"] + df["chromEnd"]) // 2 - df["startTSS"]).abs()
     return df

@@ -20,6 +20,7 @@ import pyBigWig
 from seq2track.errors import InputFileError
 from seq2track.io.bigwig import BigWigReader, write_bigwig_runs
 from seq2track.io.chroms import ChromNames
+from seq2track.io.tables import compression
 
 log = logging.getLogger(__name__)
 FORMATS = ("bigwig", "bedgraph", "ctss")
@@ -77,10 +78,8 @@ def _bigwig(raw: Path, out: Path, source_sizes: dict[str, int], keep: dict[str, 
 
 
 def _text_lines_to_skip(path: Path) -> int:
-    with open(path, "rb") as fh:
-        opener = gzip.open if fh.read(2) == b"\x1f\x8b" else open
     skip = 0
-    with opener(path, "rt") as fh:
+    with (gzip.open if compression(path) else open)(path, "rt") as fh:
         for line in fh:
             if not line.startswith(("track", "browser", "#")):
                 break
@@ -96,6 +95,7 @@ def _read_text(raw: Path, fmt: str, source_sizes: dict[str, int], names: ChromNa
     seen: set[str] = set()
     try:
         chunks = pd.read_csv(raw, sep="\t", header=None, usecols=cols, skiprows=skip, chunksize=_CHUNK_ROWS,
+                             compression=compression(raw),
                              dtype={0: str, 1: np.int64, 2: np.int64, value_col: np.float64})
         line0 = skip + 1
         for chunk in chunks:
