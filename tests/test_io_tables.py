@@ -33,7 +33,7 @@ def test_epcrispr_parser_on_handmade_gz(tmp_path):
             ["chr1", 9000, 9300, "e2", "chr1", 5000, 5001, "G1", "False", 4150]]
     path = tmp_path / "pairs.tsv.gz"
     with gzip.open(path, "wt") as fh:
-        fh.write("\t".join(EPCRISPR_COLUMNS + ["EffectSize"]) + "\n")
+        fh.write("\t".join(EPCRISPR_COLUMNS + ["distanceToTSS", "EffectSize"]) + "\n")
         for r in rows:
             fh.write("\t".join(map(str, r + [-0.1])) + "\n")
     df = read_enhancer_pairs(path)
@@ -41,9 +41,15 @@ def test_epcrispr_parser_on_handmade_gz(tmp_path):
     assert df["chromStart"].tolist() == [100, 9000]
 
 
+def test_epcrispr_distance_computed_when_absent(tmp_path):
+    path = tmp_path / "pairs.tsv"
+    path.write_text("\t".join(EPCRISPR_COLUMNS) + "\n" + "chr1\t100\t400\te\tchr1\t5000\t5001\tG\tTRUE\n")
+    assert read_enhancer_pairs(path)["distanceToTSS"].tolist() == [4750]
+
+
 def test_epcrispr_end_before_start(tmp_path):
     path = tmp_path / "pairs.tsv"
-    path.write_text("\t".join(EPCRISPR_COLUMNS) + "\n" + "chr1\t400\t100\te\tchr1\t1\t2\tG\tTRUE\t5\n")
+    path.write_text("\t".join(EPCRISPR_COLUMNS) + "\n" + "chr1\t400\t100\te\tchr1\t1\t2\tG\tTRUE\n")
     with pytest.raises(InputFileError, match="line 2: chromEnd < chromStart"):
         read_enhancer_pairs(path)
 

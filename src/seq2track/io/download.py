@@ -77,28 +77,65 @@ def _resumed(resp, offset: int) -> bool:
     return offset > 0 and resp.status == 206 and content_range.startswith(f"bytes {offset}-")
 
 
-def _transfer(url: str, part: Path, timeout_s: float) -> None:
+class _Digests:
+    """Running checksums of the bytes written so far (so verification needs no second pass)."""
+
+    def __init__(self, algorithms: tuple[str, ...]) -> None:
+        self.algorithms = algorithms
+        self.reset()
+
+    def reset(self) -> None:
+        self.hashers = {a: hashlib.new(a) for a in self.algorithms}
+
+    def update(self, chunk: bytes | memoryview) -> None:
+        for hasher in self.hashers.values():
+            hasher.update(chunk)
+
+    def rehash(self, path: Path) -> None:
+        """Restart from the bytes already in ``path`` (a resumed transfer appends to them)."""
+        self.reset()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                self.update(chunk)
+
+    def hexdigest(self, algorithm: str) -> str:
+        return self.hashers[algorithm].hexdigest()
+
+
+def _copy(src, out, digests: _Digests) -> int:
+    """Stream ``src`` into ``out`` through one reusable buffer; returns the bytes copied."""
+    buf = bytearray(_CHUNK)
+    view = memoryview(buf)
+    total = 0
+    while n := src.readinto(buf):
+        out.write(view[:n])
+        digests.update(view[:n])
+        total += n
+    return total
+
+
+def _transfer(url: str, part: Path, timeout_s: float, digests: _Digests) -> None:
     """One attempt: append to ``part`` if the server resumes, else rewrite it. Raises on short bodies."""
     offset = part.stat().st_size if part.exists() else 0
     with _open(url, offset, timeout_s) as resp:
-        if not _resumed(resp, offset):
+        if _resumed(resp, offset):
+            digests.rehash(part)
+        else:
             offset = 0
+            digests.reset()
         length = resp.headers.get("Content-Length")
         expected = offset + int(length) if length is not None else None
-        written = offset
         with open(part, "ab" if offset else "wb") as out:
-            for chunk in iter(lambda: resp.read(_CHUNK), b""):
-                out.write(chunk)
-                written += len(chunk)
+            written = offset + _copy(resp, out, digests)
     if expected is not None and written != expected:
         raise _Truncated(f"truncated body: got {written} of {expected} bytes")
 
 
-def _fetch_url(url: str, part: Path, policy: RetryPolicy) -> None:
+def _fetch_url(url: str, part: Path, policy: RetryPolicy, digests: _Digests) -> None:
     last = ""
     for attempt in range(policy.retries + 1):
         try:
-            _transfer(url, part, policy.timeout_s)
+            _transfer(url, part, policy.timeout_s, digests)
             return
         except urllib.error.HTTPError as exc:
             last = f"HTTP {exc.code} {exc.reason}"
@@ -114,11 +151,11 @@ def _fetch_url(url: str, part: Path, policy: RetryPolicy) -> None:
                         "check the network and the URL, or raise download.retries / download.timeout_s")
 
 
-def verify(path: Path, source: str, sha256: str | None = None, md5: str | None = None) -> None:
-    """Raise DownloadError when a given checksum does not match the file."""
-    for algorithm, want in (("sha256", sha256), ("md5", md5)):
+def _verify(digests: _Digests, source: str, expected: dict[str, str | None]) -> None:
+    """Raise DownloadError when a given checksum does not match the bytes fetched."""
+    for algorithm, want in expected.items():
         if want:
-            got = file_digest(path, algorithm)
+            got = digests.hexdigest(algorithm)
             if got != want.lower():
                 raise DownloadError(source, f"{algorithm} mismatch: expected {want.lower()}, got {got}",
                                     f"update the {algorithm} in the config or re-fetch the source")
@@ -148,15 +185,18 @@ def fetch(source: str, dest: str | os.PathLike, sha256: str | None = None, md5: 
     """
     dest = Path(dest)
     policy = policy or RetryPolicy()
+    expected = {"sha256": sha256, "md5": md5}
+    digests = _Digests(tuple(a for a, want in expected.items() if want))
     with atomic_path(dest, suffix=".part") as part:
         if is_url(source):
             part.unlink()  # a fresh transfer; retries within this call resume from what arrived
-            _fetch_url(source, part, policy)
+            _fetch_url(source, part, policy, digests)
         else:
             if not Path(source).is_file():
                 raise InputFileError(source, "source file does not exist", "fix the path in the config or track sheet")
-            shutil.copyfile(source, part)
-        verify(part, source, sha256, md5)
+            with open(source, "rb") as src, open(part, "wb") as out:
+                _copy(src, out, digests)
+        _verify(digests, source, expected)
         if decompress_gzip:
             _gunzip_in_place(part)
     return dest
