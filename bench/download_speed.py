@@ -3,8 +3,8 @@
     python bench/download_speed.py [--size-mb 1024] [--repeats 3] [--fasta-mb 200]
 
 A file of --size-mb is served by a loopback HTTP server (``python -m http.server`` in its own process)
-and fetched alternately by ``seq2track fetch`` (plain, and with sha256 verification) and by ``curl``,
-each in its own process; peak RSS comes from that process's rusage (wait4). The FASTA part writes a
+and fetched alternately by ``seq2track fetch`` (plain, and with sha256 verification) and by ``curl``
+(plain, and followed by ``sha256sum``), each in its own process; peak RSS comes from that process's rusage (wait4). The FASTA part writes a
 random multi-record FASTA of --fasta-mb and times ``prepare_genome`` (validation + bgzip + faidx).
 """
 
@@ -91,8 +91,10 @@ def bench_download(size_mb: int, repeats: int, workdir: Path) -> dict:
     fetch = [sys.executable, "-m", "seq2track.cli", "fetch", url, str(out)]
     runs = {"seq2track": fetch, "seq2track_sha256": fetch + ["--sha256", sha],
             "curl": [shutil.which("curl") or "curl", "-sS", "--fail", "-o", str(out), url]}
+    runs["curl_then_sha256sum"] = ["sh", "-c", f"curl -sS --fail -o '{out}' '{url}' && sha256sum '{out}'"]
     if not shutil.which("curl"):
         runs.pop("curl")
+        runs.pop("curl_then_sha256sum")
     times: dict[str, list[float]] = {k: [] for k in runs}
     rss: dict[str, float] = {k: 0.0 for k in runs}
     try:
@@ -112,11 +114,14 @@ def bench_download(size_mb: int, repeats: int, workdir: Path) -> dict:
     finally:
         server.terminate()
         server.wait()
-    result = {name: {"median_s": statistics.median(t), "MB_per_s": size_mb / statistics.median(t),
-                     "peak_rss_MB": round(rss[name], 1)} for name, t in times.items()}
+    result = {name: {"median_s": round(statistics.median(t), 3), "MB_per_s": round(size_mb / statistics.median(t), 1),
+                     "all_s": [round(x, 3) for x in t],
+                     "peak_rss_MB": None if cmd[0] == "sh" else round(rss[name], 1)}  # sh: not its children
+              for (name, t), cmd in zip(times.items(), runs.values())}
     if "curl" in result:
-        for name in ("seq2track", "seq2track_sha256"):
-            result[name]["throughput_vs_curl"] = round(result[name]["MB_per_s"] / result["curl"]["MB_per_s"], 3)
+        result["seq2track"]["throughput_vs_curl"] = round(result["seq2track"]["MB_per_s"] / result["curl"]["MB_per_s"], 3)
+        result["seq2track_sha256"]["throughput_vs_curl_then_sha256sum"] = round(
+            result["seq2track_sha256"]["MB_per_s"] / result["curl_then_sha256sum"]["MB_per_s"], 3)
     return result
 
 
