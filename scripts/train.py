@@ -20,7 +20,8 @@ def main() -> None:
     model_cfg = model_config_from(p.model["preset"], p.model.get("overrides"), num_tracks=len(meta["tracks"]),
                                   crop_bins=meta["crop_bins"])
     known = {f.name for f in fields(TrainConfig)}
-    cfg = TrainConfig(seed=p.seed, **{k: v for k, v in p.train.items() if k in known})
+    cfg = TrainConfig(seed=p.seed, init_from=p.model.get("init_from"), freeze_trunk=p.model.get("freeze_trunk", False),
+                      **{k: v for k, v in p.train.items() if k in known})
     if cfg.num_threads == 0:  # 0 = the threads Snakemake gave the job
         cfg = replace(cfg, num_threads=snakemake.threads)  # noqa: F821
     train(data_dir, model_cfg, cfg, Path(out.best).parent, run_config=dict(p.run_config))

@@ -1,6 +1,7 @@
 """Model shapes, attention capture against the explicit softmax, checkpoints."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from seq2track.errors import ConfigError
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.checkpoint import load_checkpoint, save_checkpoint
 from seq2track.model.layers import AttentionPool, apply_rotary, rotary_tables
+from seq2track.model.relative import RelativeMultiHeadAttention, relative_position_features, relative_shift
 
 
 def _input(batch: int, length: int, seed: int = 0) -> torch.Tensor:
@@ -18,9 +20,14 @@ def _input(batch: int, length: int, seed: int = 0) -> torch.Tensor:
     return torch.nn.functional.one_hot(idx, 4).float()
 
 
-@pytest.mark.parametrize("positional", ["rotary", "sinusoidal"])
+def _tiny(positional: str, **more) -> dict:
+    """Overrides for the tiny preset; 'enformer' needs a head size divisible by 6 (48 / 2 heads)."""
+    return {"positional": positional, **({"dim": 48} if positional == "enformer" else {}), **more}
+
+
+@pytest.mark.parametrize("positional", ["rotary", "sinusoidal", "enformer"])
 def test_forward_shapes(positional, device):
-    cfg = model_config_from("tiny", {"positional": positional}, num_tracks=3, crop_bins=4)
+    cfg = model_config_from("tiny", _tiny(positional), num_tracks=3, crop_bins=4)
     model = Seq2Track(cfg).to(device).eval()
     y = model(_input(2, 4096).to(device))
     assert cfg.bin_size_bp == 128
@@ -37,9 +44,25 @@ def test_attention_pool_equals_softmax_pooling():
     torch.testing.assert_close(pool(x), expected)
 
 
+def _explicit_relative_attention(attn, x):
+    """Enformer's softmax matrix by the definition: (q_i + u).k_j + (q_i + v).r(j - i), no shift trick."""
+    n = x.shape[1]
+    q = rearrange(attn.to_q(x), "b n (h d) -> b h n d", h=attn.heads) / math.sqrt(attn.key_dim)
+    k = rearrange(attn.to_k(x), "b n (h d) -> b h n d", h=attn.heads)
+    r = rearrange(attn.to_rel_k(relative_position_features(n, attn.num_rel_features)), "m (h d) -> h m d",
+                  h=attn.heads)
+    logits = torch.einsum("bhid,bhjd->bhij", q + attn.rel_content_bias, k)
+    for i in range(n):
+        for j in range(n):
+            logits[:, :, i, j] += ((q[:, :, i] + attn.rel_pos_bias[:, :, 0]) * r[:, j - i + n - 1]).sum(-1)
+    return logits.softmax(-1)
+
+
 def _explicit_attention(block, h):
     """The full softmax matrix (B, H, N, N), computed the textbook way."""
     attn = block.attn
+    if isinstance(attn, RelativeMultiHeadAttention):
+        return _explicit_relative_attention(attn, block.norm_attn(h))
     q, k, _ = rearrange(attn.to_qkv(block.norm_attn(h)), "b n (three h d) -> three b h n d", three=3, h=attn.heads)
     if attn.rotary:
         cos, sin = rotary_tables(h.shape[1], q.shape[-1])
@@ -47,12 +70,13 @@ def _explicit_attention(block, h):
     return (q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])).softmax(-1)
 
 
-@pytest.mark.parametrize("positional", ["rotary", "sinusoidal"])
+@pytest.mark.parametrize("positional", ["rotary", "sinusoidal", "enformer"])
 def test_attention_rows_equal_explicit_softmax(positional):
     torch.manual_seed(0)
-    cfg = model_config_from("tiny", {"positional": positional, "num_transformer_layers": 2}, num_tracks=2,
-                            crop_bins=4)
+    cfg = model_config_from("tiny", _tiny(positional, num_transformer_layers=2), num_tracks=2, crop_bins=4)
     model = Seq2Track(cfg).eval()
+    for block in model.transformer:  # Enformer zero-initialises the output projection: make it count
+        torch.nn.init.normal_(block.attn.to_out.weight, std=0.2)
     x = _input(2, 4096)
     query = torch.tensor([0, 7, 31])
     rows = model.attention_rows(x, query)
@@ -66,8 +90,11 @@ def test_attention_rows_equal_explicit_softmax(positional):
     block = model.transformer[0]
     h0 = model._grid(x)
     full = _explicit_attention(block, h0)
-    v = rearrange(block.attn.to_qkv(block.norm_attn(h0)), "b n (three h d) -> three b h n d", three=3,
-                  h=cfg.num_heads)[2]
+    if positional == "enformer":
+        v = rearrange(block.attn.to_v(block.norm_attn(h0)), "b n (h d) -> b h n d", h=cfg.num_heads)
+    else:
+        v = rearrange(block.attn.to_qkv(block.norm_attn(h0)), "b n (three h d) -> three b h n d", three=3,
+                      h=cfg.num_heads)[2]
     out = block.attn.to_out(rearrange(full @ v, "b h n d -> b n (h d)"))
     torch.testing.assert_close(out, block.attn(block.norm_attn(h0)), atol=1e-5, rtol=1e-5)
 
@@ -82,6 +109,30 @@ def test_checkpoint_round_trip(tmp_path):
     torch.testing.assert_close(loaded(x), model(x))
 
 
+def test_relative_shift_indexes_by_distance():
+    n = 5
+    x = torch.arange(n * (2 * n - 1), dtype=torch.float32).reshape(n, 2 * n - 1)
+    shifted = relative_shift(x)
+    for i in range(n):
+        for j in range(n):
+            assert shifted[i, j] == x[i, j - i + n - 1]
+
+
+def test_activation_checkpointing_gives_same_gradients():
+    torch.manual_seed(0)
+    cfg = model_config_from("tiny", {"num_transformer_layers": 2, "dropout": 0.0, "final_dropout": 0.0}, num_tracks=2,
+                            crop_bins=4)
+    plain = Seq2Track(cfg).train()
+    ckpt = Seq2Track(replace(cfg, activation_checkpointing=True)).train()
+    ckpt.load_state_dict(plain.state_dict())
+    x = _input(2, 4096)
+    grads = []
+    for model in (plain, ckpt):
+        model(x).sum().backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+    torch.testing.assert_close(grads[0], grads[1])
+
+
 def test_config_errors():
     with pytest.raises(ConfigError, match="model.preset"):
         model_config_from("huge")
@@ -89,3 +140,5 @@ def test_config_errors():
         model_config_from("tiny", {"colour": 1})
     with pytest.raises(ConfigError, match="model.positional"):
         model_config_from("tiny", {"positional": "alibi"})
+    with pytest.raises(ConfigError, match="divisible by 6"):
+        model_config_from("tiny", {"positional": "enformer"})

@@ -42,3 +42,21 @@ def test_train_writes_outputs_and_is_deterministic(tmp_path, dataset_dir):
           tmp_path / "c", run_config={})
     c, _ = load_checkpoint(tmp_path / "c" / "last.ckpt")
     assert not torch.equal(c.head.weight, a.head.weight)
+
+
+def test_fine_tune_from_checkpoint_with_frozen_trunk_in_bf16(tmp_path, dataset_dir):
+    mc = model_config_from("tiny", num_tracks=1, crop_bins=4)
+    train(dataset_dir, mc, TrainConfig(epochs=1, batch_size=3, warmup_steps=2, seed=5, device="cpu"),
+          tmp_path / "pre", run_config={})
+    pre, _ = load_checkpoint(tmp_path / "pre" / "last.ckpt")
+    cfg = TrainConfig(epochs=1, batch_size=3, warmup_steps=2, seed=5, device="cpu", precision="bf16",
+                      init_from=str(tmp_path / "pre" / "last.ckpt"), freeze_trunk=True)
+    hist = train(dataset_dir, mc, cfg, tmp_path / "ft", run_config={})
+    assert np.isfinite(hist["train_loss"]).all()
+    ft, _ = load_checkpoint(tmp_path / "ft" / "last.ckpt")
+    for name, tensor in ft.state_dict().items():
+        unchanged = torch.equal(tensor, pre.state_dict()[name])
+        if name.startswith("head."):
+            assert not unchanged, name          # the head trained
+        elif "running_" not in name and "num_batches" not in name:
+            assert unchanged, name              # the trunk's weights stayed frozen

@@ -83,6 +83,12 @@ def accessibility_track():
     return [f"{RES}/tracks/{track}.bw"] if track else []
 
 
+def pretrained_weights():
+    """model.init_from as a rule input (a change of the weights retrains), or []."""
+    source = config["model"].get("init_from")
+    return [source] if source else []
+
+
 def training_config():
     """The config sections that determine a trained model (others must not retrain it)."""
     keys = ("run", "seed", "genome", "tracks", "windows", "model", "train")

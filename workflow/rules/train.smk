@@ -5,6 +5,7 @@ rule train:
     input:
         arrays=dataset_arrays(),
         meta=f"{OUT}/dataset/meta.json",
+        pretrained=pretrained_weights(),
     output:
         best=f"{OUT}/model/best.ckpt",
         last=f"{OUT}/model/last.ckpt",

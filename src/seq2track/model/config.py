@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from seq2track.errors import ConfigError
 
-POSITIONAL_MODES = ("rotary", "sinusoidal")
+POSITIONAL_MODES = ("rotary", "sinusoidal", "enformer")
+TOWER_SCHEDULES = ("geometric", "enformer")
 
 
 @dataclass(frozen=True)
@@ -28,15 +30,28 @@ class ModelConfig:
     channel_divisor: int = 8           # tower channels rounded to a multiple of this (Enformer: 128)
     crop_bins: int = 64                # bins removed from each side before the heads
     num_tracks: int = 3
-    positional: str = "rotary"         # rotary | sinusoidal
+    positional: str = "rotary"         # rotary | sinusoidal | enformer (relative basis functions, as Enformer)
+    key_dim: int = 0                   # query/key size per head; 0 = dim // num_heads (Enformer: 64)
+    tower_schedule: str = "geometric"  # geometric | enformer (exponential_linspace_int of the paper's code)
+    final_dropout: float = 0.05        # dropout before the final GELU (Enformer: dropout / 8)
+    extra_heads: dict = field(default_factory=dict)  # more output heads {name: tracks}, e.g. {"mouse": 1643}
+    head_name: str = "tracks"          # name of the primary head (Enformer: "human")
+    positional_dropout: float = 0.0    # dropout on Enformer's relative position features (Enformer: 0.01)
+    activation_checkpointing: bool = False  # recompute transformer blocks in backward (saves memory)
 
     def __post_init__(self) -> None:
         if self.positional not in POSITIONAL_MODES:
             raise ConfigError("model.positional", f"'{self.positional}' is not one of {POSITIONAL_MODES}",
                               "pick a supported positional mode")
+        if self.tower_schedule not in TOWER_SCHEDULES:
+            raise ConfigError("model.tower_schedule", f"'{self.tower_schedule}' is not one of {TOWER_SCHEDULES}",
+                              "pick a supported schedule")
         if self.dim % self.num_heads or (self.dim // self.num_heads) % 2:
             raise ConfigError("model.dim", f"dim {self.dim} must split into {self.num_heads} heads of even size",
                               "change dim or num_heads")
+        if self.positional == "enformer" and (self.dim // self.num_heads) % 6:
+            raise ConfigError("model.dim", f"positional 'enformer' needs dim / num_heads divisible by 6 "
+                              f"(got {self.dim // self.num_heads})", "change dim or num_heads")
 
     @property
     def bin_size_bp(self) -> int:
@@ -46,9 +61,22 @@ class ModelConfig:
     def head_dim(self) -> int:
         return self.dim // self.num_heads
 
+    @property
+    def qk_dim(self) -> int:
+        """Query/key size per head."""
+        return self.key_dim or self.head_dim
+
     def tower_channels(self) -> list[int]:
-        """Channels of the stem and after each tower block, growing geometrically to ``dim``."""
+        """Channels of the stem and after each tower block, growing to ``dim``.
+
+        ``enformer``: the stem's dim / 2, then dim / 2 ... dim spaced exponentially over the blocks and
+        rounded to ``channel_divisor`` (Enformer: 768, 768, 896, 1024, 1152, 1280, 1536 at dim 1536).
+        """
         start, n = self.dim // 2, self.num_tower_blocks
+        if self.tower_schedule == "enformer":
+            base = math.exp(math.log(self.dim / start) / (n - 1)) if n > 1 else 1.0
+            return [start] + [int(round(start * base ** i / self.channel_divisor) * self.channel_divisor)
+                              for i in range(n)]
         growth = (self.dim / start) ** (1 / n) if n else 1.0
         chans = [start] + [int(round(start * growth ** (i + 1) / self.channel_divisor) * self.channel_divisor)
                            for i in range(n)]
@@ -68,6 +96,12 @@ PRESETS: dict[str, dict] = {
     "demo": dict(dim=64, num_transformer_layers=2, num_heads=4, crop_bins=64, attention_dropout=0.0),
     # a real but modest model for a single GPU
     "small": dict(dim=384, num_transformer_layers=4, num_heads=8, crop_bins=64, channel_divisor=32),
+    # the published Enformer (Avsec et al. 2021): 196,608 bp in, 896 bins out, human + mouse heads;
+    # 251,221,292 parameters, the same function as enformer-pytorch given the same weights
+    "enformer": dict(dim=1536, num_transformer_layers=11, num_heads=8, key_dim=64, crop_bins=320,
+                     channel_divisor=128, tower_schedule="enformer", positional="enformer", dropout=0.4,
+                     attention_dropout=0.05, positional_dropout=0.01, final_dropout=0.05, num_tracks=5313,
+                     head_name="human", extra_heads={"mouse": 1643}),
 }
 
 

@@ -116,10 +116,10 @@ class MultiHeadAttention(nn.Module):
 class TransformerBlock(nn.Module):
     """Pre-LayerNorm attention and ReLU feed-forward (x2 width), each with dropout and a residual."""
 
-    def __init__(self, dim: int, heads: int, dropout: float, attention_dropout: float, rotary: bool) -> None:
+    def __init__(self, dim: int, dropout: float, attn: nn.Module) -> None:
         super().__init__()
         self.norm_attn = nn.LayerNorm(dim)
-        self.attn = MultiHeadAttention(dim, heads, attention_dropout, rotary)
+        self.attn = attn
         self.drop_attn = nn.Dropout(dropout)
         self.ffn = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, 2 * dim), nn.Dropout(dropout), nn.ReLU(),
                                  nn.Linear(2 * dim, dim), nn.Dropout(dropout))

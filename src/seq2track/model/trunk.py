@@ -10,9 +10,12 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from seq2track.model.config import ModelConfig
-from seq2track.model.layers import GELU, AttentionPool, Residual, TransformerBlock, conv_block, sinusoidal_embedding
+from seq2track.model.layers import (GELU, AttentionPool, MultiHeadAttention, Residual, TransformerBlock, conv_block,
+                                    sinusoidal_embedding)
+from seq2track.model.relative import RelativeMultiHeadAttention
 
 
 def _stem(cfg: ModelConfig, c_out: int) -> nn.Sequential:
@@ -28,6 +31,15 @@ def _tower(cfg: ModelConfig, channels: list[int]) -> nn.Sequential:
     return nn.Sequential(*blocks)
 
 
+def _attention(cfg: ModelConfig) -> nn.Module:
+    if cfg.positional == "enformer":
+        return RelativeMultiHeadAttention(cfg.dim, cfg.num_heads, cfg.qk_dim, cfg.attention_dropout,
+                                          cfg.positional_dropout)
+    if cfg.key_dim and cfg.key_dim != cfg.head_dim:
+        raise ValueError("key_dim other than dim / num_heads is only supported with positional 'enformer'")
+    return MultiHeadAttention(cfg.dim, cfg.num_heads, cfg.attention_dropout, cfg.positional == "rotary")
+
+
 class Seq2Track(nn.Module):
     """Sequence -> binned tracks. Separate methods give embeddings and attention rows."""
 
@@ -37,11 +49,11 @@ class Seq2Track(nn.Module):
         channels = cfg.tower_channels()
         self.stem = _stem(cfg, channels[0])
         self.tower = _tower(cfg, channels)
-        self.transformer = nn.ModuleList(
-            TransformerBlock(cfg.dim, cfg.num_heads, cfg.dropout, cfg.attention_dropout, cfg.positional == "rotary")
-            for _ in range(cfg.num_transformer_layers))
-        self.pointwise = nn.Sequential(conv_block(cfg.dim, 2 * cfg.dim, 1), nn.Dropout(cfg.dropout / 2), GELU())
+        self.transformer = nn.ModuleList(TransformerBlock(cfg.dim, cfg.dropout, _attention(cfg))
+                                         for _ in range(cfg.num_transformer_layers))
+        self.pointwise = nn.Sequential(conv_block(cfg.dim, 2 * cfg.dim, 1), nn.Dropout(cfg.final_dropout), GELU())
         self.head = nn.Linear(2 * cfg.dim, cfg.num_tracks)
+        self.extra_heads = nn.ModuleDict({name: nn.Linear(2 * cfg.dim, n) for name, n in cfg.extra_heads.items()})
 
     def _grid(self, x: torch.Tensor) -> torch.Tensor:
         """One-hot (B, L, 4) -> transformer input (B, N, D) on the uncropped bin grid."""
@@ -60,13 +72,20 @@ class Seq2Track(nn.Module):
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Per-bin embeddings (B, out_bins, 2 * dim)."""
         h = self._grid(x)
+        recompute = self.cfg.activation_checkpointing and self.training and torch.is_grad_enabled()
         for block in self.transformer:
-            h = block(h)
+            h = checkpoint(block, h, use_reentrant=False) if recompute else block(h)
         return self._head(h)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """One-hot (B, L, 4) -> predicted rates (B, out_bins, tracks)."""
+        """One-hot (B, L, 4) -> predicted rates of the primary head (B, out_bins, tracks)."""
         return F.softplus(self.head(self.embed(x)))
+
+    def forward_heads(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Rates of every head {name: (B, out_bins, tracks)} from one trunk pass (e.g. human and mouse)."""
+        e = self.embed(x)
+        heads = {self.cfg.head_name: self.head, **self.extra_heads}
+        return {name: F.softplus(head(e)) for name, head in heads.items()}
 
     def attention_rows(self, x: torch.Tensor, query_bins: torch.Tensor) -> torch.Tensor:
         """Attention of the given grid positions over all keys: (B, layers, heads, Q, N).

@@ -26,6 +26,7 @@ from seq2track.io.atomic import atomic_path
 from seq2track.metrics import pearson_per_track
 from seq2track.model.checkpoint import save_checkpoint
 from seq2track.model.config import ModelConfig
+from seq2track.model.convert import init_from_pretrained
 from seq2track.model.trunk import Seq2Track
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,9 @@ class TrainConfig:
     seed: int = 1
     device: str = "auto"
     num_threads: int = 0           # CPU threads; 0 keeps torch's default
+    precision: str = "fp32"        # fp32 | bf16 (autocast)
+    init_from: str | None = None   # pretrained seq2track checkpoint or enformer-pytorch weights
+    freeze_trunk: bool = False     # with init_from: only the heads train
 
 
 def seed_everything(seed: int) -> None:
@@ -64,12 +68,18 @@ def predict_arrays(model: Seq2Track, dataset: WindowDataset, batch_size: int, de
     return np.concatenate(preds), np.concatenate(obs)
 
 
+def _autocast(cfg: TrainConfig, device: torch.device):
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+
+
 def _epoch(model, loader, optimizer, scheduler, cfg: TrainConfig, device) -> float:
     model.train()
     total, n = 0.0, 0
     for x, y in loader:
         x, y = x.to(device), y.to(device)
-        loss = F.poisson_nll_loss(model(x), y, log_input=False, full=False)
+        with _autocast(cfg, device):
+            pred = model(x)
+        loss = F.poisson_nll_loss(pred.float(), y, log_input=False, full=False)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
@@ -88,8 +98,12 @@ def train(data_dir: str | os.PathLike, model_cfg: ModelConfig, cfg: TrainConfig,
     train_set = WindowDataset(data_dir, "train", augment=cfg.augment, max_shift_bp=cfg.max_shift_bp, seed=cfg.seed)
     valid_set = WindowDataset(data_dir, "valid")
     tracks = json.loads((Path(data_dir) / "meta.json").read_text())["tracks"]
-    model = Seq2Track(model_cfg).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    model = Seq2Track(model_cfg)
+    if cfg.init_from:
+        init_from_pretrained(model, cfg.init_from, cfg.freeze_trunk)
+    model = model.to(device)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / cfg.warmup_steps))
     history, best = [], -np.inf
     full_config = {**run_config, "train_resolved": asdict(cfg), "model_resolved": model_cfg.to_dict()}
