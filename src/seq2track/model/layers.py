@@ -46,9 +46,12 @@ class AttentionPool(nn.Module):
             self.to_logits.weight.mul_(2.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        logits = self.to_logits(x)
-        x0, x1 = x[..., 0::2], x[..., 1::2]
-        w0 = torch.sigmoid(logits[..., 0::2] - logits[..., 1::2])
+        b, c, n = x.shape
+        # unbind of a (..., n/2, 2) view: its backward stacks the two gradients, where strided
+        # slices would each zero-fill a full-size gradient (~7% of a CPU training step)
+        l0, l1 = self.to_logits(x).reshape(b, c, n // 2, 2).unbind(-1)
+        x0, x1 = x.reshape(b, c, n // 2, 2).unbind(-1)
+        w0 = torch.sigmoid(l0 - l1)
         return x1 + w0 * (x0 - x1)
 
 
