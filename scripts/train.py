@@ -1,6 +1,7 @@
 """Snakemake adapter: train the model on the dataset; write checkpoints, history, model.yaml, provenance."""
 
 import json
+import os
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -10,7 +11,8 @@ from seq2track.model.config import model_config_from
 from seq2track.provenance import write_provenance
 from seq2track.io.atomic import write_text_atomic
 from seq2track.runner import run_logged
-from seq2track.train import TrainConfig, train
+from seq2track.train import TrainConfig
+from seq2track.train.launch import launch
 
 
 def main() -> None:
@@ -24,7 +26,12 @@ def main() -> None:
                       **{k: v for k, v in p.train.items() if k in known})
     if cfg.num_threads == 0:  # 0 = the threads Snakemake gave the job
         cfg = replace(cfg, num_threads=snakemake.threads)  # noqa: F821
-    train(data_dir, model_cfg, cfg, Path(out.best).parent, run_config=dict(p.run_config))
+    resources = snakemake.resources  # noqa: F821
+    tasks = int(resources.get("tasks", 1) or 1)
+    if tasks > 1 and "SLURM_JOB_ID" not in os.environ:  # local ranks share the job's threads
+        cfg = replace(cfg, num_threads=max(1, cfg.num_threads // tasks))
+    launch(data_dir, model_cfg, cfg, Path(out.best).parent, run_config=dict(p.run_config), tasks=tasks,
+           launcher=str(resources.get("mpi", "") or ""))
     write_text_atomic(out.model_yaml, yaml.safe_dump({"model": model_cfg.to_dict(), "tracks": meta["tracks"]},
                                                      sort_keys=False))
     write_provenance(out.provenance, dict(p.run_config))

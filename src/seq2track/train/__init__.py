@@ -1,4 +1,4 @@
-"""Training: a seeded single-process loop with Poisson loss, AdamW, validation and checkpoints."""
+"""Training: a seeded, resumable, data-parallel loop (torch.distributed) with Poisson loss and AdamW."""
 
 from seq2track.train.loop import TrainConfig, train
 

@@ -1,15 +1,27 @@
-"""The training loop. Seeded, deterministic on CPU; uses CUDA when present.
+"""The training loop: data-parallel over ranks, resumable, seeded and deterministic on CPU.
 
-Loss: Poisson NLL of the observed binned counts given predicted rates. Optimiser: AdamW with linear
-warm-up. Each epoch: validation loss and Pearson r per track; ``last.ckpt`` every epoch and ``best.ckpt``
-when the mean validation Pearson r improves; one row per epoch in ``history.tsv``.
+Loss: Poisson NLL of the observed binned counts given predicted rates. AdamW with linear warm-up, then
+constant or cosine-decayed learning rate; gradient clipping; optional bf16 autocast. Each global batch
+of ``batch_size`` windows comes from a permutation seeded by (seed, epoch) and is split evenly over the
+ranks, so N ranks compute the gradient one process would. Each epoch: validation loss and Pearson r per
+track (validation windows sharded over ranks, gathered on rank 0); ``last.ckpt`` every epoch and
+``best.ckpt`` when the mean validation r improves; optional early stopping; one row per epoch in
+``history.tsv``. The full state (weights, optimizer, scheduler, RNG streams of every rank, epoch and
+batch position) goes to ``<out>/resume/state.ckpt`` every ``checkpoint_every_steps`` steps and at each
+epoch end; a rerun resumes from it. SIGUSR1 or SIGTERM (Slurm's pre-timeout signal) saves the state at
+the next step and, under Slurm with ``requeue``, requeues the job.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import math
 import os
+import shutil
+import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,16 +30,20 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from seq2track.data.dataset import WindowDataset
-from seq2track.device import resolve_device
+from seq2track.errors import ConfigError
 from seq2track.io.atomic import atomic_path
 from seq2track.metrics import pearson_per_track
 from seq2track.model.checkpoint import save_checkpoint
 from seq2track.model.config import ModelConfig
 from seq2track.model.convert import init_from_pretrained
 from seq2track.model.trunk import Seq2Track
+from seq2track.train import distributed as ddp
+from seq2track.train.signals import StopRequest
+from seq2track.train.state import BEST_FILE, clear_state, fingerprint, load_state, rng_state, save_state, set_rng_state
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +51,12 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 20
-    batch_size: int = 4
+    batch_size: int = 4            # global batch: split evenly over the ranks
+    grad_accumulation: int = 1     # micro-batches per rank and step (rank share [j::n]); same gradient, less memory
     learning_rate: float = 5e-4
     weight_decay: float = 1e-3
     warmup_steps: int = 50
+    lr_schedule: str = "cosine"    # constant | cosine (after warm-up, to 0 at the last step)
     clip_grad_norm: float = 1.0
     max_shift_bp: int = 3          # shift augmentation, +- bp
     augment: bool = True           # reverse complement + shifts on the training split
@@ -48,6 +66,10 @@ class TrainConfig:
     precision: str = "fp32"        # fp32 | bf16 (autocast)
     init_from: str | None = None   # pretrained seq2track checkpoint or enformer-pytorch weights
     freeze_trunk: bool = False     # with init_from: only the heads train
+    early_stopping_patience: int = 0   # stop after this many epochs without a better valid r; 0 = never
+    checkpoint_every_steps: int = 0    # also save the resumable state every N steps; 0 = epoch ends only
+    log_every_steps: int = 50          # periodic progress lines (non-interactive runs)
+    requeue: bool = True               # on SIGUSR1/SIGTERM under Slurm: save, then `scontrol requeue`
 
 
 def seed_everything(seed: int) -> None:
@@ -56,79 +78,271 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-@torch.no_grad()
-def predict_arrays(model: Seq2Track, dataset: WindowDataset, batch_size: int, device: torch.device
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Predictions and targets (N, out_bins, T) for a whole split, in order."""
-    model.eval()
-    preds, obs = [], []
-    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        preds.append(model(x.to(device)).float().cpu().numpy())
-        obs.append(y.numpy())
-    return np.concatenate(preds), np.concatenate(obs)
+class _GlobalBatches:
+    """Batches of this rank's share of each global batch, from a permutation seeded per epoch.
+
+    The permutation is drawn lazily from the DataLoader's generator, as torch's RandomSampler does,
+    so one rank reproduces ``DataLoader(shuffle=True, generator=...)`` exactly. ``skip`` resumes
+    mid-epoch. With several ranks a last global batch that does not split evenly is dropped.
+    """
+
+    def __init__(self, n: int, batch_size: int, ctx: ddp.DistContext, generator: torch.Generator, skip: int = 0):
+        self.n, self.batch_size, self.ctx, self.generator, self.skip = n, batch_size, ctx, generator, skip
+
+    def batches_per_epoch(self) -> int:
+        full, rest = divmod(self.n, self.batch_size)
+        keep_rest = rest and (self.ctx.world_size == 1 or rest % self.ctx.world_size == 0)
+        return full + (1 if keep_rest else 0)
+
+    def __len__(self) -> int:
+        return self.batches_per_epoch() - self.skip
+
+    def __iter__(self):
+        perm = torch.randperm(self.n, generator=self.generator).tolist()
+        for b in range(self.skip, self.batches_per_epoch()):
+            glob = perm[b * self.batch_size:(b + 1) * self.batch_size]
+            yield glob[self.ctx.rank::self.ctx.world_size]
+
+
+def _lr_lambda(cfg: TrainConfig, total_steps: int):
+    def factor(step: int) -> float:
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        if cfg.lr_schedule == "constant":
+            return 1.0
+        progress = (step - cfg.warmup_steps) / max(1, total_steps - cfg.warmup_steps)
+        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+    return factor
 
 
 def _autocast(cfg: TrainConfig, device: torch.device):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
 
 
-def _epoch(model, loader, optimizer, scheduler, cfg: TrainConfig, device) -> float:
-    model.train()
-    total, n = 0.0, 0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        with _autocast(cfg, device):
-            pred = model(x)
-        loss = F.poisson_nll_loss(pred.float(), y, log_input=False, full=False)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
-        optimizer.step()
-        scheduler.step()
-        total, n = total + loss.item() * len(x), n + len(x)
-    return total / max(n, 1)
+@torch.no_grad()
+def predict_arrays(model: Seq2Track, dataset, batch_size: int, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions and targets (N, out_bins, T) for a whole split (or a rank's shard), in order."""
+    model.eval()
+    preds, obs = [], []
+    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        preds.append(model(x.to(device)).float().cpu().numpy())
+        obs.append(y.numpy())
+    if not preds:
+        return np.zeros((0,)), np.zeros((0,))
+    return np.concatenate(preds), np.concatenate(obs)
+
+
+def _validate(module: Seq2Track, valid_set, cfg: TrainConfig, ctx: ddp.DistContext, tracks: list[str]) -> dict:
+    """Validation metrics on rank 0 (every rank predicts its shard); {} on the other ranks."""
+    shard = torch.utils.data.Subset(valid_set, list(range(ctx.rank, len(valid_set), ctx.world_size)))
+    with _autocast(cfg, ctx.device):
+        pred, obs = predict_arrays(module, shard, max(1, cfg.batch_size // ctx.world_size), ctx.device)
+    parts = ddp.gather_objects(ctx, (pred, obs))
+    if not ctx.is_main:
+        return {}
+    pred = np.concatenate([p for p, _ in parts if p.size])
+    obs = np.concatenate([o for _, o in parts if o.size])
+    valid_loss = float(F.poisson_nll_loss(torch.from_numpy(pred), torch.from_numpy(obs), log_input=False))
+    r = pearson_per_track(pred, obs)
+    mean_r = float(np.nanmean(r)) if np.isfinite(r).any() else float("nan")
+    return {"valid_loss": valid_loss, "valid_pearson_mean": mean_r,
+            **{f"valid_pearson_{t}": float(v) for t, v in zip(tracks, r)}}
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    """A progress bar on an interactive terminal (rank 0), else None."""
+    if not (enabled and sys.stderr.isatty()):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False)
+
+
+def _requeue_slurm_job() -> None:
+    job = os.environ.get("SLURM_JOB_ID")
+    if not job:
+        return
+    res = subprocess.run(["scontrol", "requeue", job], capture_output=True, text=True)
+    log.info("scontrol requeue %s -> exit %d %s", job, res.returncode, res.stderr.strip())
+
+
+class Trainer:
+    """One training run on one rank; ``run()`` returns the history (rank 0) or an empty frame."""
+
+    def __init__(self, data_dir: str | os.PathLike, model_cfg: ModelConfig, cfg: TrainConfig,
+                 out_dir: str | os.PathLike, run_config: dict) -> None:
+        self.data_dir, self.model_cfg, self.cfg = Path(data_dir), model_cfg, cfg
+        self.out, self.state_dir = Path(out_dir), Path(out_dir) / "resume"
+        self.ctx = ddp.init_distributed(cfg.device, cfg.num_threads)
+        if cfg.batch_size % self.ctx.world_size:
+            raise ConfigError("train.batch_size", f"{cfg.batch_size} does not split over {self.ctx.world_size} ranks",
+                              "make the batch size a multiple of the number of tasks")
+        seed_everything(cfg.seed)
+        self.train_set = WindowDataset(data_dir, "train", augment=cfg.augment, max_shift_bp=cfg.max_shift_bp,
+                                       seed=cfg.seed)
+        self.valid_set = WindowDataset(data_dir, "valid")
+        self.tracks = json.loads((self.data_dir / "meta.json").read_text())["tracks"]
+        model = Seq2Track(model_cfg)
+        if cfg.init_from:
+            init_from_pretrained(model, cfg.init_from, cfg.freeze_trunk)
+        if self.ctx.distributed and self.ctx.device.type == "cuda":  # SyncBatchNorm is GPU-only in torch;
+            model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # on CPU each rank normalises its share
+        self.module = model.to(self.ctx.device)
+        self.model = (DistributedDataParallel(self.module, device_ids=[self.ctx.device] if self.ctx.device.type == "cuda"
+                                              else None) if self.ctx.distributed else self.module)
+        trainable = [p for p in self.module.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+        self.steps_per_epoch = _GlobalBatches(len(self.train_set), cfg.batch_size, self.ctx, None).batches_per_epoch()
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, _lr_lambda(cfg, cfg.epochs * self.steps_per_epoch))
+        resolved = {k: v for k, v in asdict(cfg).items() if k not in ("log_every_steps", "checkpoint_every_steps",
+                                                                        "requeue", "num_threads", "device")}
+        self.full_config = {**run_config, "train_resolved": asdict(cfg), "model_resolved": model_cfg.to_dict(),
+                            "world_size": self.ctx.world_size}
+        self.fingerprint = fingerprint(run_config, resolved, model_cfg.to_dict(), {"world": self.ctx.world_size})
+        self.epoch, self.batch_in_epoch, self.step = 0, 0, 0
+        self.history: list[dict] = []
+        self.best, self.stale = -np.inf, 0
+        self.stop = StopRequest()
+
+    # ---------------------------------------------------------------- state
+    def _save_state(self) -> None:
+        states = ddp.gather_objects(self.ctx, rng_state())
+        if self.ctx.is_main:
+            save_state(self.state_dir, {
+                "fingerprint": self.fingerprint, "model": self.module.state_dict(),
+                "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch, "step": self.step,
+                "history": self.history, "best": float(self.best), "stale": self.stale, "rng": states})
+        if self.ctx.distributed:
+            torch.distributed.barrier()
+
+    def _resume(self) -> None:
+        payload = ddp.broadcast_object(self.ctx, load_state(self.state_dir, self.fingerprint)
+                                       if self.ctx.is_main else None)
+        if payload is None:
+            return
+        self.module.load_state_dict(payload["model"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        self.scheduler.load_state_dict(payload["scheduler"])
+        self.epoch, self.batch_in_epoch, self.step = payload["epoch"], payload["batch_in_epoch"], payload["step"]
+        self.history, self.best, self.stale = payload["history"], payload["best"], payload["stale"]
+        set_rng_state(payload["rng"][self.ctx.rank])
+        log.info("resumed from %s at epoch %d, batch %d (step %d)", self.state_dir, self.epoch + 1,
+                 self.batch_in_epoch, self.step)
+
+    # ---------------------------------------------------------------- steps
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        x, y = x.to(self.ctx.device), y.to(self.ctx.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        parts = max(1, min(self.cfg.grad_accumulation, len(x)))
+        total = 0.0
+        for j in range(parts):  # micro-batch j = share[j::parts]; gradients sum to the full-batch mean
+            xj, yj = x[j::parts], y[j::parts]
+            sync = j == parts - 1 or not self.ctx.distributed
+            with _autocast(self.cfg, self.ctx.device), (contextlib.nullcontext() if sync else self.model.no_sync()):
+                pred = self.model(xj)
+                loss = F.poisson_nll_loss(pred.float(), yj, log_input=False, full=False)
+                (loss * len(xj) / len(x)).backward()
+            total += loss.item() * len(xj) / len(x)
+        torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.cfg.clip_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        return total
+
+    def _epoch(self) -> tuple[float, bool]:
+        """Train one (possibly resumed) epoch; returns (mean loss over this rank's batches, interrupted)."""
+        self.model.train()
+        self.train_set.set_epoch(self.epoch)
+        gen = torch.Generator().manual_seed(self.cfg.seed + self.epoch)
+        batches = _GlobalBatches(len(self.train_set), self.cfg.batch_size, self.ctx, gen, skip=self.batch_in_epoch)
+        loader = DataLoader(self.train_set, batch_sampler=batches, generator=gen)
+        bar = _progress(len(batches), f"epoch {self.epoch + 1}", self.ctx.is_main)
+        total, n, t0 = 0.0, 0, time.perf_counter()
+        for x, y in loader:
+            loss = self._train_step(x, y)
+            total, n = total + loss * len(x), n + len(x)
+            self.batch_in_epoch += 1
+            self.step += 1
+            if bar:
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss:.4f}")
+            elif self.ctx.is_main and self.cfg.log_every_steps and self.step % self.cfg.log_every_steps == 0:
+                log.info("epoch %d batch %d/%d step %d loss %.4f lr %.2e (%.1f windows/s)", self.epoch + 1,
+                         self.batch_in_epoch, self.steps_per_epoch, self.step, loss,
+                         self.scheduler.get_last_lr()[0], n * self.ctx.world_size / (time.perf_counter() - t0))
+            every = self.cfg.checkpoint_every_steps
+            if every and self.step % every == 0 and self.batch_in_epoch < self.steps_per_epoch:
+                self._save_state()
+            if ddp.any_rank(self.ctx, self.stop.requested):
+                if bar:
+                    bar.close()
+                return total / max(n, 1), True
+        if bar:
+            bar.close()
+        return total / max(n, 1), False
+
+    def _end_epoch(self, train_loss: float, seconds: float) -> bool:
+        """Validate, write checkpoints and history; True when early stopping says stop."""
+        metrics = _validate(self.module, self.valid_set, self.cfg, self.ctx, self.tracks)
+        stop = False
+        if self.ctx.is_main:
+            row = {"epoch": self.epoch + 1, "train_loss": train_loss, **metrics, "seconds": seconds}
+            self.history.append(row)
+            log.info("epoch %d train_loss %.4f valid_loss %.4f valid_r %.3f (%.0f s)", self.epoch + 1, train_loss,
+                     row["valid_loss"], row["valid_pearson_mean"], seconds)
+            save_checkpoint(self.out / "last.ckpt", self.module, self.full_config, epoch=self.epoch + 1, metrics=row)
+            score = row["valid_pearson_mean"] if np.isfinite(row["valid_pearson_mean"]) else -np.inf
+            if self.epoch == 0 or score > self.best:
+                self.best, self.stale = score, 0
+                save_checkpoint(self.state_dir / BEST_FILE, self.module, self.full_config, epoch=self.epoch + 1,
+                                metrics=row)
+            else:
+                self.stale += 1
+            patience = self.cfg.early_stopping_patience
+            stop = bool(patience and self.stale >= patience)
+            if stop:
+                log.info("early stopping: no better validation r for %d epochs", patience)
+        return ddp.broadcast_object(self.ctx, stop)
+
+    def _finish(self) -> pd.DataFrame:
+        hist = pd.DataFrame(self.history)
+        if self.ctx.is_main:
+            shutil.copyfile(self.state_dir / BEST_FILE, self.out / ".best.ckpt.tmp")
+            os.replace(self.out / ".best.ckpt.tmp", self.out / "best.ckpt")
+            with atomic_path(self.out / "history.tsv") as tmp:
+                hist.to_csv(tmp, sep="\t", index=False)
+            clear_state(self.state_dir)
+        return hist
+
+    def run(self) -> pd.DataFrame:
+        self.out.mkdir(parents=True, exist_ok=True)
+        self._resume()
+        stopped_early = bool(self.history) and self.cfg.early_stopping_patience and \
+            self.stale >= self.cfg.early_stopping_patience
+        with self.stop.installed():
+            while self.epoch < self.cfg.epochs and not stopped_early:
+                t0 = time.perf_counter()
+                train_loss, interrupted = self._epoch()
+                if interrupted:
+                    self._save_state()
+                    log.info("stop requested: state saved at epoch %d batch %d (step %d)", self.epoch + 1,
+                             self.batch_in_epoch, self.step)
+                    if self.ctx.is_main and self.cfg.requeue:
+                        _requeue_slurm_job()
+                    raise self.stop.exit_error()
+                stopped_early = self._end_epoch(train_loss, time.perf_counter() - t0)
+                self.epoch, self.batch_in_epoch = self.epoch + 1, 0
+                self._save_state()
+        hist = self._finish()
+        ddp.shutdown(self.ctx)
+        return hist if self.ctx.is_main else pd.DataFrame()
 
 
 def train(data_dir: str | os.PathLike, model_cfg: ModelConfig, cfg: TrainConfig, out_dir: str | os.PathLike,
           run_config: dict) -> pd.DataFrame:
-    """Fit a model on ``data_dir``'s train split, validate on valid; write checkpoints and history."""
-    out = Path(out_dir)
-    seed_everything(cfg.seed)
-    device = resolve_device(cfg.device, cfg.num_threads)
-    train_set = WindowDataset(data_dir, "train", augment=cfg.augment, max_shift_bp=cfg.max_shift_bp, seed=cfg.seed)
-    valid_set = WindowDataset(data_dir, "valid")
-    tracks = json.loads((Path(data_dir) / "meta.json").read_text())["tracks"]
-    model = Seq2Track(model_cfg)
-    if cfg.init_from:
-        init_from_pretrained(model, cfg.init_from, cfg.freeze_trunk)
-    model = model.to(device)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / cfg.warmup_steps))
-    history, best = [], -np.inf
-    full_config = {**run_config, "train_resolved": asdict(cfg), "model_resolved": model_cfg.to_dict()}
-    for epoch in range(cfg.epochs):
-        t0 = time.perf_counter()
-        train_set.set_epoch(epoch)
-        loader = DataLoader(train_set, batch_size=cfg.batch_size, shuffle=True,
-                            generator=torch.Generator().manual_seed(cfg.seed + epoch))
-        train_loss = _epoch(model, loader, optimizer, scheduler, cfg, device)
-        pred, obs = predict_arrays(model, valid_set, cfg.batch_size, device)
-        valid_loss = float(F.poisson_nll_loss(torch.from_numpy(pred), torch.from_numpy(obs), log_input=False))
-        r = pearson_per_track(pred, obs)
-        mean_r = float(np.nanmean(r)) if np.isfinite(r).any() else float("nan")
-        row = {"epoch": epoch + 1, "train_loss": train_loss, "valid_loss": valid_loss,
-               "valid_pearson_mean": mean_r, "seconds": time.perf_counter() - t0,
-               **{f"valid_pearson_{t}": float(v) for t, v in zip(tracks, r)}}
-        history.append(row)
-        log.info("epoch %d train_loss %.4f valid_loss %.4f valid_r %.3f (%.0f s)", epoch + 1, train_loss,
-                 valid_loss, row["valid_pearson_mean"], row["seconds"])
-        save_checkpoint(out / "last.ckpt", model, full_config, epoch=epoch + 1, metrics=row)
-        score = mean_r if np.isfinite(mean_r) else -np.inf
-        if epoch == 0 or score > best:
-            best = score
-            save_checkpoint(out / "best.ckpt", model, full_config, epoch=epoch + 1, metrics=row)
-    hist = pd.DataFrame(history)
-    with atomic_path(out / "history.tsv") as tmp:
-        hist.to_csv(tmp, sep="\t", index=False)
-    return hist
+    """Fit a model on ``data_dir``'s train split, validate on valid; write checkpoints and history.
+
+    Resumes from ``<out_dir>/resume/state.ckpt`` when it was written for the same configuration.
+    """
+    return Trainer(data_dir, model_cfg, cfg, out_dir, run_config).run()
