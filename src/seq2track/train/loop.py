@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -83,16 +84,19 @@ class _GlobalBatches:
 
     The permutation is drawn lazily from the DataLoader's generator, as torch's RandomSampler does,
     so one rank reproduces ``DataLoader(shuffle=True, generator=...)`` exactly. ``skip`` resumes
-    mid-epoch. With several ranks a last global batch that does not split evenly is dropped.
+    mid-epoch. A last, smaller global batch that does not split evenly into ranks x micro-batches is
+    dropped (so N ranks and one process accumulating N micro-batches see the same batches).
     """
 
-    def __init__(self, n: int, batch_size: int, ctx: ddp.DistContext, generator: torch.Generator, skip: int = 0):
+    def __init__(self, n: int, batch_size: int, ctx: ddp.DistContext, generator: torch.Generator | None,
+                 skip: int = 0, accumulation: int = 1):
         self.n, self.batch_size, self.ctx, self.generator, self.skip = n, batch_size, ctx, generator, skip
+        self.accumulation = accumulation
 
     def batches_per_epoch(self) -> int:
         full, rest = divmod(self.n, self.batch_size)
-        keep_rest = rest and (self.ctx.world_size == 1 or rest % self.ctx.world_size == 0)
-        return full + (1 if keep_rest else 0)
+        shards = self.ctx.world_size * self.accumulation
+        return full + (1 if rest and (shards == 1 or rest % shards == 0) else 0)
 
     def __len__(self) -> int:
         return self.batches_per_epoch() - self.skip
@@ -177,6 +181,8 @@ class Trainer:
         if cfg.batch_size % self.ctx.world_size:
             raise ConfigError("train.batch_size", f"{cfg.batch_size} does not split over {self.ctx.world_size} ranks",
                               "make the batch size a multiple of the number of tasks")
+        log.info("rank %d of %d on %s, device %s%s", self.ctx.rank, self.ctx.world_size, socket.gethostname(),
+                 self.ctx.device, f", Slurm job {os.environ['SLURM_JOB_ID']}" if "SLURM_JOB_ID" in os.environ else "")
         seed_everything(cfg.seed)
         self.train_set = WindowDataset(data_dir, "train", augment=cfg.augment, max_shift_bp=cfg.max_shift_bp,
                                        seed=cfg.seed)
@@ -192,7 +198,8 @@ class Trainer:
                                               else None) if self.ctx.distributed else self.module)
         trainable = [p for p in self.module.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-        self.steps_per_epoch = _GlobalBatches(len(self.train_set), cfg.batch_size, self.ctx, None).batches_per_epoch()
+        self.steps_per_epoch = _GlobalBatches(len(self.train_set), cfg.batch_size, self.ctx, None,
+                                              accumulation=cfg.grad_accumulation).batches_per_epoch()
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, _lr_lambda(cfg, cfg.epochs * self.steps_per_epoch))
         resolved = {k: v for k, v in asdict(cfg).items() if k not in ("log_every_steps", "checkpoint_every_steps",
@@ -255,7 +262,8 @@ class Trainer:
         self.model.train()
         self.train_set.set_epoch(self.epoch)
         gen = torch.Generator().manual_seed(self.cfg.seed + self.epoch)
-        batches = _GlobalBatches(len(self.train_set), self.cfg.batch_size, self.ctx, gen, skip=self.batch_in_epoch)
+        batches = _GlobalBatches(len(self.train_set), self.cfg.batch_size, self.ctx, gen, skip=self.batch_in_epoch,
+                                 accumulation=self.cfg.grad_accumulation)
         loader = DataLoader(self.train_set, batch_sampler=batches, generator=gen)
         bar = _progress(len(batches), f"epoch {self.epoch + 1}", self.ctx.is_main)
         total, n, t0 = 0.0, 0, time.perf_counter()

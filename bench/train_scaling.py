@@ -1,0 +1,92 @@
+"""Benchmark: training samples/s at 1 and 2 CPU ranks (scaling efficiency), and single-GPU fp32/bf16. JSON.
+
+    python bench/train_scaling.py [--preset demo] [--steps 12] [--batch 4] [--length-bp 98304]
+
+Each configuration runs the real training loop (``seq2track.train``) on a synthetic on-disk dataset of
+random sequence and Poisson targets, for one epoch of ``--steps`` global batches, in its own process
+group: 1 rank in-process, 2 ranks through ``torch.distributed.run`` (gloo, one thread each, so the two
+ranks use the two cores that the single rank uses with two threads). Samples/s is read from the
+epoch's wall time in history.tsv (validation excluded: one small validation window). Scaling efficiency
+= samples/s(2 ranks) / (2 x samples/s(1 rank with 1 thread)). On a CUDA machine it also times one GPU
+at the demo and small presets in fp32 and bf16.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from seq2track.model import model_config_from
+from seq2track.train import TrainConfig
+from seq2track.train.launch import launch
+
+
+def make_dataset(root: Path, n_train: int, length_bp: int, crop_bins: int, tracks: int = 3, seed: int = 0) -> Path:
+    """Random uint8 sequence codes and Poisson targets in the on-disk layout of seq2track.data.dataset."""
+    rng = np.random.default_rng(seed)
+    bins = length_bp // 128 - 2 * crop_bins
+    root.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", n_train), ("valid", 1), ("test", 1)):
+        np.save(root / f"{split}.sequences.npy", rng.integers(0, 4, (n, length_bp), dtype=np.uint8))
+        np.save(root / f"{split}.targets.npy", rng.poisson(2.0, (n, bins, tracks)).astype(np.float32))
+    (root / "meta.json").write_text(json.dumps({"tracks": [f"t{i}" for i in range(tracks)], "crop_bins": crop_bins,
+                                                "length_bp": length_bp, "bin_size_bp": 128}))
+    return root
+
+
+def run(data: Path, out: Path, preset: str, cfg: TrainConfig, tasks: int) -> float:
+    """Training samples/s of one epoch."""
+    mc = model_config_from(preset, num_tracks=3, crop_bins=json.loads((data / "meta.json").read_text())["crop_bins"])
+    launch(data, mc, cfg, out, run_config={}, tasks=tasks)
+    hist = pd.read_csv(out / "history.tsv", sep="\t")
+    n = len(np.load(data / "train.sequences.npy", mmap_mode="r"))
+    return n / float(hist["seconds"].iloc[0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="demo")
+    ap.add_argument("--steps", type=int, default=12)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--length-bp", type=int, default=98_304)
+    args = ap.parse_args()
+    base = TrainConfig(epochs=1, batch_size=args.batch, warmup_steps=2, device="cpu", augment=True,
+                       checkpoint_every_steps=0, log_every_steps=0, requeue=False)
+    result = {"benchmark": "train_scaling", "preset": args.preset, "batch": args.batch, "length_bp": args.length_bp,
+              "steps": args.steps, "cpus": os.cpu_count(), "torch": torch.__version__}
+    with tempfile.TemporaryDirectory(prefix="seq2track-scaling-") as tmp:
+        tmp = Path(tmp)
+        crop = model_config_from(args.preset).crop_bins
+        data = make_dataset(tmp / "data", args.steps * args.batch, args.length_bp, crop)
+        from dataclasses import replace
+        cpu = {"1_rank_2_threads": run(data, tmp / "a", args.preset, replace(base, num_threads=2), 1),
+               "1_rank_1_thread": run(data, tmp / "b", args.preset, replace(base, num_threads=1), 1),
+               "2_ranks_1_thread": run(data, tmp / "c", args.preset, replace(base, num_threads=1), 2)}
+        result["cpu_samples_per_s"] = {k: round(v, 3) for k, v in cpu.items()}
+        result["cpu_scaling_efficiency_2_ranks"] = round(cpu["2_ranks_1_thread"] / (2 * cpu["1_rank_1_thread"]), 3)
+        result["cpu_speedup_2_ranks_vs_1_rank_2_threads"] = round(cpu["2_ranks_1_thread"] / cpu["1_rank_2_threads"], 3)
+        if torch.cuda.is_available():
+            gpu = {}
+            for preset, batch in (("demo", 8), ("small", 4)):
+                gcrop = model_config_from(preset).crop_bins
+                gdata = make_dataset(tmp / f"g_{preset}", 16 * batch, args.length_bp, gcrop)
+                for precision in ("fp32", "bf16"):
+                    cfg = replace(base, device="cuda", batch_size=batch, precision=precision)
+                    run(gdata, tmp / f"warm_{preset}_{precision}", preset, cfg, 1)  # kernels, allocator
+                    gpu[f"{preset}_{precision}"] = round(run(gdata, tmp / f"g_{preset}_{precision}", preset, cfg, 1), 3)
+            result["gpu"] = torch.cuda.get_device_name()
+            result["gpu_samples_per_s"] = gpu
+        else:
+            result["gpu_samples_per_s"] = "not measured (no CUDA device)"
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The tiny workflow through profiles/slurm on a real one-node Slurm (tools/local_slurm/start.sh).
+
+Marker ``slurm``: needs root and apt (the fixture installs and starts Slurm; it stops only the daemons
+it started). The train job runs 2 srun tasks doing CPU DDP with gloo; predict and interpret ask for the
+cluster's fake GPU gres and are scheduled.
+"""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from conftest import REPO
+from seq2track.model.checkpoint import load_checkpoint
+from seq2track.model.config import ModelConfig
+from seq2track.train import TrainConfig, train
+from test_workflow import smk, workdir  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.slurm
+RUN_DIR = Path("/run/seq2track-slurm")
+
+
+def _daemons_up() -> bool:
+    return all((RUN_DIR / f"{n}.pid").exists() for n in ("munged", "slurmctld", "slurmd"))
+
+
+@pytest.fixture(scope="module")
+def local_slurm():
+    if shutil.which("apt-get") is None:
+        pytest.skip("needs a Debian machine (apt) to install Slurm")
+    already = _daemons_up()
+    res = subprocess.run(["bash", str(REPO / "tools" / "local_slurm" / "start.sh")], capture_output=True, text=True,
+                         timeout=900)
+    assert res.returncode == 0, res.stdout + res.stderr
+    yield
+    if not already:  # stop only what this fixture started
+        subprocess.run(["bash", str(REPO / "tools" / "local_slurm" / "stop.sh")], timeout=120)
+
+
+def test_tiny_workflow_runs_under_slurm_with_ddp(local_slurm, workdir):  # noqa: F811
+    cfg = yaml.safe_load((workdir / "config" / "tiny.yaml").read_text())
+    cfg["run"] = "slurm"
+    cfg["model"]["overrides"] = {"dropout": 0.0, "final_dropout": 0.0}  # ranks and one process: same masks
+    cfg["train"].update(batch_size=4, num_threads=1)
+    (workdir / "config" / "slurm.yaml").write_text(yaml.safe_dump(cfg))
+    shutil.copytree(REPO / "tests" / "profiles", workdir / "test-profiles")
+    res = smk(workdir, "--profile", "profiles/slurm", "--workflow-profile", "test-profiles/local-slurm",
+              "--configfile", "config/slurm.yaml", timeout=1500)
+    text = res.stdout + res.stderr
+    assert res.returncode == 0, text[-6000:]
+
+    # every job went through Slurm
+    submitted = re.findall(r"SLURM jobid (\d+)", text)
+    assert len(submitted) >= 8, text[-3000:]
+    out = workdir / "results" / "slurm"
+    train_log = (out / "logs" / "train.log").read_text()
+    assert "rank 0 of 2" in train_log and "rank 1 of 2" in train_log, train_log[-3000:]
+    assert re.search(r"Slurm job \d+", train_log)
+
+    # predict asked for the fake GPU and was scheduled on it
+    jobs = {job: subprocess.run(["scontrol", "show", "job", job], capture_output=True, text=True).stdout
+            for job in submitted}
+    gpu_rules = {re.search(r"Comment=rule_(\w+)", info).group(1) for info in jobs.values()
+                 if re.search(r"TresPerJob=gres[:/]gpu[:=]1", info)}
+    assert gpu_rules == {"predict", "interpret"}, gpu_rules
+    train_job = next(info for info in jobs.values() if "Comment=rule_train" in info)
+    assert "NumTasks=2" in train_job or "NumTasks=2 " in train_job, train_job
+    assert all("JobState=COMPLETED" in info for info in jobs.values() if info), [
+        j for j, i in jobs.items() if "COMPLETED" not in i]
+
+    # the 2-rank checkpoint equals a single process that accumulates the same two shards
+    model, payload = load_checkpoint(out / "model" / "last.ckpt")
+    assert payload["run_config"]["world_size"] == 2
+    resolved = dict(payload["run_config"]["train_resolved"], grad_accumulation=2, num_threads=1, device="cpu")
+    train(out / "dataset", ModelConfig(**payload["run_config"]["model_resolved"]), TrainConfig(**resolved),
+          workdir / "reference", run_config={})
+    reference, _ = load_checkpoint(workdir / "reference" / "last.ckpt")
+    ref_state = reference.state_dict()
+    for name, _ in model.named_parameters():
+        torch.testing.assert_close(model.state_dict()[name], ref_state[name], atol=2e-5, rtol=1e-4, msg=name)
+    assert pd.read_csv(out / "model" / "history.tsv", sep="\t")["epoch"].tolist() == [1, 2]
+    for track in ("dnase", "h3k27ac", "cage"):
+        assert (out / "predictions" / f"{track}.bw").stat().st_size > 0
