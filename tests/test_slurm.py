@@ -5,17 +5,25 @@ it started). The train job runs 2 srun tasks doing CPU DDP with gloo; predict an
 cluster's fake GPU gres and are scheduled.
 """
 
+import json
 import re
 import shutil
 import subprocess
+import sys
+import time
+from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 import yaml
 
 from conftest import REPO
+from seq2track.data.dataset import build_dataset
+from seq2track.data.windows import WindowSpec
+from seq2track.model import model_config_from
 from seq2track.model.checkpoint import load_checkpoint
 from seq2track.model.config import ModelConfig
 from seq2track.train import TrainConfig, train
@@ -86,3 +94,45 @@ def test_tiny_workflow_runs_under_slurm_with_ddp(local_slurm, workdir):  # noqa:
     assert pd.read_csv(out / "model" / "history.tsv", sep="\t")["epoch"].tolist() == [1, 2]
     for track in ("dnase", "h3k27ac", "cage"):
         assert (out / "predictions" / f"{track}.bw").stat().st_size > 0
+
+
+def _wait(predicate, timeout_s: float, what: str) -> None:
+    t0 = time.time()
+    while not predicate():
+        assert time.time() - t0 < timeout_s, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def _job(job: str) -> str:
+    return subprocess.run(["scontrol", "show", "job", job], capture_output=True, text=True).stdout
+
+
+def test_usr1_requeues_the_job_which_resumes_to_the_same_weights(local_slurm, tmp_path, tiny_genome, tiny_bigwig):
+    bw, _ = tiny_bigwig
+    starts = np.arange(0, 34_000, 1024)
+    windows = pd.DataFrame({"chrom": "chrA", "start": starts, "end": starts + 4096,
+                            "split": np.where(starts < 26_000, "train", "valid")})
+    sheet = pd.DataFrame({"id": ["t1"], "sum_stat": ["sum"], "scale": [1.0], "clip": [np.nan], "clip_soft": [np.nan]})
+    build_dataset(str(tiny_genome), [str(bw)], sheet, windows, WindowSpec(4096, 1024, 128, 4), tmp_path / "ds")
+    mc = model_config_from("tiny", num_tracks=1, crop_bins=4)
+    cfg = TrainConfig(epochs=8, batch_size=2, warmup_steps=2, seed=4, device="cpu", num_threads=1)
+    train(tmp_path / "ds", mc, cfg, tmp_path / "ref", run_config={})
+
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"data_dir": str(tmp_path / "ds"), "model": mc.to_dict(), "train": asdict(cfg),
+                                "out_dir": str(tmp_path / "job"), "run_config": {}}))
+    job = subprocess.run(["sbatch", "--parsable", "--requeue", "-o", str(tmp_path / "job.log"), "--open-mode=append",
+                          "--wrap", f"exec {sys.executable} -m seq2track.train.launch {spec}"],
+                         capture_output=True, text=True, check=True, cwd=tmp_path).stdout.strip()
+    _wait(lambda: (tmp_path / "job" / "last.ckpt").exists(), 120, "the first epoch")
+    subprocess.run(["scancel", "--signal=USR1", "--batch", job], check=True)
+    _wait(lambda: "Restarts=1" in _job(job), 60, "the requeue")
+    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)  # skip Slurm's 2 min hold
+    _wait(lambda: "JobState=COMPLETED" in _job(job), 300, "the requeued job to finish")
+
+    log = (tmp_path / "job.log").read_text()
+    assert "received SIGUSR1" in log and f"scontrol requeue {job} -> exit 0" in log and "resumed from" in log, log
+    ref, _ = load_checkpoint(tmp_path / "ref" / "last.ckpt")
+    got, _ = load_checkpoint(tmp_path / "job" / "last.ckpt")
+    for name, tensor in ref.state_dict().items():
+        assert torch.equal(got.state_dict()[name], tensor), name
