@@ -9,9 +9,10 @@ from seq2track.data.encoding import encode
 from seq2track.interpret.attention import tss_attention, tss_window_start
 from seq2track.interpret.contributions import tss_contributions
 from seq2track.interpret.enhancers import add_accessibility_baselines, score_pairs, summarise
+from seq2track.interpret.tracks import write_profile_bigwig
 from seq2track.interpret.plots import plot_attention_vs_distance, plot_gene_locus, plot_pr_curves
 from seq2track.io.atomic import atomic_path
-from seq2track.io.fasta import Genome
+from seq2track.io.fasta import Genome, chrom_sizes_from_fai
 from seq2track.io.bigwig import BigWigReader
 from seq2track.io.tables import read_bed, read_enhancer_pairs, read_track_sheet
 from seq2track.model.checkpoint import load_for_inference
@@ -32,11 +33,13 @@ def main() -> None:
         genes = genes.iloc[: cfg["max_genes"]]
         pairs = pairs[pairs["measuredGeneSymbol"].isin(genes["gene"])].reset_index(drop=True)
     genome = Genome(inp.fasta)
-    attention = tss_attention(model, genome, genes, spec, device, cfg["batch_size"], tuple(cfg["aggregations"]))
+    attention = tss_attention(model, genome, genes, spec, device, cfg["batch_size"], tuple(cfg["aggregations"]),
+                              tss_bins=cfg.get("tss_bins", 1))
     profiles = {f"attention_{a}": (rows, spec.bin_size_bp) for a, rows in attention.items()}
     tracks = json.loads(open(inp.meta).read())["tracks"]
     track = tracks.index(cfg["track"])
-    gxi = tss_contributions(model, genome, genes, spec, track, device, cfg["batch_size"], rc_average=True)
+    gxi = tss_contributions(model, genome, genes, spec, track, device, cfg["batch_size"], rc_average=True,
+                            tss_bins=cfg.get("tss_bins", 1))
     profiles["grad_x_input"] = (abs(gxi), 1)
     scored = score_pairs(pairs, genes, profiles, spec, cfg["aggregate"])
     methods = list(profiles) + ["inverse_distance"]
@@ -44,6 +47,10 @@ def main() -> None:
         scored = add_accessibility_baselines(scored, inp.accessibility[0])
         methods += ["accessibility", "abc"]
     summary = summarise(scored, methods, cfg["bootstrap"], p.seed)
+    sizes = chrom_sizes_from_fai(inp.fai)
+    for agg, path in zip(cfg["aggregations"], out.attention_bw):
+        write_profile_bigwig(path, genes, attention[agg], spec.bin_size_bp, spec, sizes)
+    write_profile_bigwig(out.contributions_bw, genes, gxi, 1, spec, sizes)
     with atomic_path(out.scores) as tmp:
         scored.to_csv(tmp, sep="\t", index=False)
     with atomic_path(out.summary) as tmp:

@@ -92,3 +92,73 @@ def test_gradient_x_input_matches_finite_differences():
         bumped[0, pos, base] += eps
         finite = (f(bumped) - f(x)) / eps          # d output / d x[pos, base]; g x i keeps only that channel
         assert np.isclose(contrib[pos].item(), finite, rtol=1e-3, atol=1e-8), pos
+
+
+def test_rc_averaged_contributions_map_back_to_forward_coordinates(tiny_genome):
+    """The reverse-strand half of gradient x input, checked by finite differences on the RC window."""
+    from seq2track.data.encoding import encode, one_hot
+    from seq2track.interpret.contributions import tss_contributions
+
+    torch.manual_seed(1)
+    model = Seq2Track(model_config_from("tiny", num_tracks=2, crop_bins=4)).double().eval()
+    genes = pd.DataFrame({"chrom": ["chrA"], "tss": [20_000]})
+    both = tss_contributions(model, Genome(tiny_genome), genes, SPEC, 1, torch.device("cpu"), rc_average=True)[0]
+    fwd = tss_contributions(model, Genome(tiny_genome), genes, SPEC, 1, torch.device("cpu"), rc_average=False)[0]
+    rc_half = 2 * both - fwd  # what the reverse-complement pass put at each forward position
+    start = tss_window_start(20_000, SPEC)
+    x = torch.from_numpy(one_hot(encode(Genome(tiny_genome).fetch("chrA", start, start + SPEC.length_bp)))).double()
+    x_rc = x.flip(0).flip(1)[None]
+    rc_bin = (SPEC.length_bp - 1 - SPEC.length_bp // 2) // 128 - SPEC.crop_bins  # the TSS bin, mirrored
+    f = lambda z: model(z)[0, rc_bin, 1].item()  # noqa: E731
+    eps = 1e-6
+    for pos in (1500, 1900, 2100, 2600):  # forward window positions around the TSS
+        mirror = SPEC.length_bp - 1 - pos
+        base = int(x_rc[0, mirror].argmax())     # the complement of the forward base, in RC order
+        bumped = x_rc.clone()
+        bumped[0, mirror, base] += eps
+        finite = (f(bumped) - f(x_rc)) / eps
+        assert np.isclose(rc_half[pos], finite, rtol=1e-3, atol=1e-8), pos
+    assert not np.allclose(rc_half, fwd)  # the two strands really differ for an untrained model
+
+
+def test_profile_bigwig_takes_the_nearest_tss_and_reads_back(tmp_path):
+    import bbi
+    import pyBigWig
+
+    from seq2track.interpret.tracks import write_profile_bigwig
+
+    genes = pd.DataFrame({"chrom": ["chrA", "chrA", "chrB"], "tss": [10_000, 12_000, 5_000], "gene": ["a", "b", "c"]})
+    n = SPEC.n_bins
+    profiles = np.stack([np.full(n, 1.0), np.full(n, 2.0), np.arange(n, dtype=float)])
+    profiles[0, n // 2] = 9.0   # the TSS bin of gene a
+    sizes = {"chrA": 30_000, "chrB": 8_000}
+    path = tmp_path / "attention.bw"
+    write_profile_bigwig(path, genes, profiles, 128, SPEC, sizes)
+    with pyBigWig.open(str(path)) as bw:
+        assert bw.chroms() == sizes
+        a = np.nan_to_num(bw.values("chrA", 0, 30_000, numpy=True))
+        b = np.nan_to_num(bw.values("chrB", 0, 8_000, numpy=True))
+    with bbi.open(str(path)) as f:
+        np.testing.assert_allclose(f.fetch("chrA", 0, 30_000, bins=30_000, missing=0.0), a)
+    ws_a = tss_window_start(10_000, SPEC)
+    assert a[ws_a - 1] == 0 and a[ws_a] == 1.0            # gene a's window starts here
+    assert a[10_000] == 9.0 and a[10_999] == 1.0           # a's TSS bin; up to the midpoint 11,000
+    assert a[11_000] == 2.0 and a[12_000 + 2047] == 2.0    # gene b from the midpoint to its window's end
+    assert a[12_000 + 2048] == 0
+    ws_c = tss_window_start(5_000, SPEC)
+    assert b[ws_c] == 0.0 and b[ws_c + 128] == 1.0 and b[5_000] == n // 2   # bins of gene c, in order
+
+
+def test_three_tss_bins_average_the_three_query_rows():
+    from seq2track.interpret.attention import aggregate_rows, tss_query_bins
+
+    torch.manual_seed(0)
+    model = Seq2Track(model_config_from("tiny", {"num_transformer_layers": 2}, num_tracks=1, crop_bins=4)).eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 4096)), 4).float()
+    queries = tss_query_bins(SPEC, 3)
+    assert queries == [15, 16, 17]
+    with torch.no_grad():
+        for agg in ("mean", "last_layer", "rollout"):
+            together = aggregate_rows(model, x, queries, agg)
+            separate = torch.stack([aggregate_rows(model, x, q, agg) for q in queries]).mean(0)
+            torch.testing.assert_close(together, separate)

@@ -98,6 +98,9 @@ def test_whole_dag_on_tiny_config(workdir):
     assert len(in_reach) and (in_reach[["attention_mean", "grad_x_input"]] >= 0).all().all()
     assert (out / "interpret" / "pr_curves.png").stat().st_size > 0
     assert (out / "interpret" / "locus.png").stat().st_size > 0
+    for name in ("attention_mean", "attention_last_layer", "attention_rollout", "grad_x_input"):
+        with pyBigWig.open(str(out / "interpret" / f"{name}.bw")) as bw:  # browser tracks of the profiles
+            assert bw.intervals("chr3") and not bw.intervals("chr1")
     assert (out / "model" / "provenance.json").exists() and (out / "evaluation" / "locus.png").stat().st_size > 0
     assert "Session" in (out / "predictions" / "igv_session.xml").read_text()
 

@@ -106,4 +106,6 @@ def all_outputs():
         f"{OUT}/interpret/attention_vs_distance.png",
         f"{OUT}/interpret/pr_curves.png",
         f"{OUT}/interpret/locus.png",
+        expand(f"{OUT}/interpret/attention_{{agg}}.bw", agg=config["interpret"]["aggregations"]),
+        f"{OUT}/interpret/grad_x_input.bw",
     ]

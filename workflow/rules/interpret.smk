@@ -14,6 +14,8 @@ rule interpret:
         observed=expand(f"{RES}/tracks/{{track}}.bw", track=TRACKS),
     output:
         scores=f"{OUT}/interpret/enhancer_scores.tsv",
+        attention_bw=expand(f"{OUT}/interpret/attention_{{agg}}.bw", agg=config["interpret"]["aggregations"]),
+        contributions_bw=f"{OUT}/interpret/grad_x_input.bw",
         summary=report(
             f"{OUT}/interpret/summary.tsv",
             caption="../report/interpret_summary.rst",

@@ -67,27 +67,37 @@ def rollout(attn: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def aggregate_rows(model: Seq2Track, x: torch.Tensor, query_bin: int, aggregation: str) -> torch.Tensor:
-    """Attention of ``query_bin`` over all key bins (B, N) by one aggregation of layers and heads."""
+def tss_query_bins(spec: WindowSpec, tss_bins: int = 1) -> list[int]:
+    """Grid bins used as queries: the TSS bin and (tss_bins - 1) / 2 bins on each side."""
+    if tss_bins < 1 or tss_bins % 2 == 0:
+        raise ValueError(f"tss_bins must be a positive odd number, got {tss_bins}")
+    centre, half = spec.n_bins // 2, tss_bins // 2
+    return list(range(centre - half, centre + half + 1))
+
+
+def aggregate_rows(model: Seq2Track, x: torch.Tensor, query_bins: int | list[int], aggregation: str) -> torch.Tensor:
+    """Attention of the query bin(s) over all key bins (B, N), averaged over queries, by one aggregation."""
+    queries = [query_bins] if isinstance(query_bins, int) else list(query_bins)
     if aggregation == "rollout":  # needs every row of every layer
         n = x.shape[1] // model.cfg.bin_size_bp
-        return rollout(model.attention_rows(x, torch.arange(n, device=x.device)))[:, query_bin]
-    attn = model.attention_rows(x, torch.tensor([query_bin], device=x.device))  # (B, layers, heads, 1, N)
+        return rollout(model.attention_rows(x, torch.arange(n, device=x.device)))[:, queries].mean(dim=1)
+    attn = model.attention_rows(x, torch.tensor(queries, device=x.device))  # (B, layers, heads, Q, N)
     if aggregation == "last_layer":
-        return attn[:, -1].mean(dim=1)[:, 0]
-    return attn.mean(dim=(1, 2))[:, 0]
+        return attn[:, -1].mean(dim=(1, 2))
+    return attn.mean(dim=(1, 2, 3))
 
 
 @torch.no_grad()
 def tss_attention(model: Seq2Track, genome: Genome, tss: pd.DataFrame, spec: WindowSpec, device: torch.device,
-                  batch_size: int = 4, aggregations: tuple[str, ...] = ("mean",)) -> dict[str, np.ndarray]:
-    """Attention of each TSS's query bin over all key bins: {aggregation: (G, n_bins)}.
+                  batch_size: int = 4, aggregations: tuple[str, ...] = ("mean",), tss_bins: int = 1
+                  ) -> dict[str, np.ndarray]:
+    """Attention of each TSS's query bin(s) over all key bins: {aggregation: (G, n_bins)}.
 
     ``tss`` has columns chrom and tss (0-based position). Windows reaching beyond a contig are N-padded.
     Aggregations: mean over layers and heads (as Enformer), last layer, attention rollout.
     """
     model.eval()
-    query = spec.n_bins // 2
+    query = tss_query_bins(spec, tss_bins)
     rows: dict[str, list[np.ndarray]] = {a: [] for a in aggregations}
     for codes in tss_window_batches(genome, tss, spec, batch_size):
         x = torch.from_numpy(one_hot(codes)).to(device)

@@ -24,23 +24,32 @@ def _output_bin(offset_bp: int, spec: WindowSpec) -> int:
     return offset_bp // spec.bin_size_bp - spec.crop_bins
 
 
-def gradient_x_input(model: Seq2Track, x: torch.Tensor, out_bin: int, track: int) -> torch.Tensor:
-    """(B, L, 4) one-hot -> (B, L) contributions of each base to output[:, out_bin, track]."""
+def gradient_x_input(model: Seq2Track, x: torch.Tensor, out_bin: int | slice, track: int) -> torch.Tensor:
+    """(B, L, 4) one-hot -> (B, L) contributions of each base to output[:, out_bin, track] (summed over bins)."""
     x = x.detach().clone().requires_grad_(True)
     model(x)[:, out_bin, track].sum().backward()
     return (x.grad * x).sum(dim=-1).detach()
 
 
 def tss_contributions(model: Seq2Track, genome: Genome, genes: pd.DataFrame, spec: WindowSpec, track: int,
-                      device: torch.device, batch_size: int = 4, rc_average: bool = True) -> np.ndarray:
-    """Gradient x input per base (G, L) for each gene's TSS-centred window (``genes``: chrom, tss)."""
+                      device: torch.device, batch_size: int = 4, rc_average: bool = True, tss_bins: int = 1
+                      ) -> np.ndarray:
+    """Gradient x input per base (G, L) for each gene's TSS-centred window (``genes``: chrom, tss).
+
+    The explained scalar is the track's output summed over the TSS bin and (tss_bins - 1) / 2 bins
+    on each side.
+    """
     model.eval()
     offset = spec.length_bp // 2  # the TSS position inside its window
-    fwd_bin = _output_bin(offset, spec)
-    rc_bin = _output_bin(spec.length_bp - 1 - offset, spec)
+    half = tss_bins // 2
+    centre = _output_bin(offset, spec)
+    fwd_bin = slice(centre - half, centre + half + 1)
+    rc_centre = _output_bin(spec.length_bp - 1 - offset, spec)
+    rc_bin = slice(rc_centre - half, rc_centre + half + 1)
     out = []
+    dtype = next(model.parameters()).dtype
     for codes in tss_window_batches(genome, genes, spec, batch_size):
-        x = torch.from_numpy(one_hot(codes)).to(device)
+        x = torch.from_numpy(one_hot(codes)).to(device=device, dtype=dtype)
         contrib = gradient_x_input(model, x, fwd_bin, track)
         if rc_average:
             x_rc = x.flip(1).flip(2)   # reverse, and A<->T, C<->G in ACGT order
