@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from seq2track.errors import ConfigError
 from seq2track.model.config import model_config_from
 from seq2track.provenance import write_provenance
 from seq2track.io.atomic import write_text_atomic
@@ -28,10 +29,14 @@ def main() -> None:
         cfg = replace(cfg, num_threads=snakemake.threads)  # noqa: F821
     resources = snakemake.resources  # noqa: F821
     tasks = int(resources.get("tasks", 1) or 1)
+    launcher = str(resources.get("mpi", "") or "")
+    if "SLURM_JOB_ID" in os.environ and tasks > 1 and not launcher:
+        raise ConfigError("resources.mpi", f"the train rule asks for {tasks} tasks under Slurm without mpi",
+                          "set mpi: \"srun\" for train in the profile (see profiles/slurm)")
     if tasks > 1 and "SLURM_JOB_ID" not in os.environ:  # local ranks share the job's threads
         cfg = replace(cfg, num_threads=max(1, cfg.num_threads // tasks))
     launch(data_dir, model_cfg, cfg, Path(out.best).parent, run_config=dict(p.run_config), tasks=tasks,
-           launcher=str(resources.get("mpi", "") or ""))
+           launcher=launcher)
     write_text_atomic(out.model_yaml, yaml.safe_dump({"model": model_cfg.to_dict(), "tracks": meta["tracks"]},
                                                      sort_keys=False))
     write_provenance(out.provenance, dict(p.run_config))

@@ -27,6 +27,7 @@ rule train:
         f"{OUT}/benchmarks/train.tsv"
     threads: 2
     resources:
+        tasks=config["train"]["tasks"],
         mem_mb=16000,
         runtime=24 * 60,
     conda:
