@@ -4,7 +4,7 @@ import pyBigWig
 import pytest
 
 from seq2track.errors import InputFileError
-from seq2track.io.bigwig import BigWigReader, check_bigwig_chroms, runs_from_values, write_bigwig_bins
+from seq2track.io.bigwig import BigWigReader, runs_from_values, write_bigwig_bins
 
 
 def test_runs_round_trip_with_two_readers(tiny_bigwig):
@@ -31,15 +31,6 @@ def test_binned_bigwig_clips_last_bin(tmp_path):
     bw = pyBigWig.open(str(path))
     assert bw.intervals("c") == ((768, 896, 1.0), (896, 1000, 2.0))
     bw.close()
-
-
-def test_check_bigwig_chroms(tiny_bigwig):
-    path, _ = tiny_bigwig
-    check_bigwig_chroms(path, {"chrA": 40_000, "chrB": 30_000, "chrC": 5})
-    with pytest.raises(InputFileError, match="shares no chromosome"):
-        check_bigwig_chroms(path, {"1": 40_000})
-    with pytest.raises(InputFileError, match="lengths differ"):
-        check_bigwig_chroms(path, {"chrA": 41_000})
 
 
 def test_not_a_bigwig(tmp_path):

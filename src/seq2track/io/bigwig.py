@@ -90,17 +90,3 @@ class BigWigReader:
 
     def close(self) -> None:
         self._bw.close()
-
-
-def check_bigwig_chroms(path: str | os.PathLike, genome_sizes: dict[str, int]) -> None:
-    """Raise if the bigWig shares no chromosome with the genome or disagrees on a length."""
-    reader = BigWigReader(path)
-    reader.close()
-    shared = [c for c in reader.chroms if c in genome_sizes]
-    if not shared:
-        raise InputFileError(str(path), f"shares no chromosome with the genome (it has {list(reader.chroms)[:5]})",
-                             "harmonise chromosome names with the genome")
-    wrong = [c for c in shared if reader.chroms[c] != genome_sizes[c]]
-    if wrong:
-        raise InputFileError(str(path), f"chromosome lengths differ from the genome for {wrong[:5]}",
-                             "use a bigWig made for this genome assembly")

@@ -55,11 +55,6 @@ def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
-def sha256sum(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    return file_digest(path, "sha256")
-
-
 class _Truncated(Exception):
     """The connection ended before Content-Length bytes arrived (retryable, resumable)."""
 
