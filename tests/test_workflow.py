@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -54,7 +55,9 @@ def test_unknown_key_and_wrong_type_name_the_key(workdir):
     res = smk(workdir, "-n", "--configfile", str(cfg))
     lines = [line for line in (res.stdout + res.stderr).splitlines() if "seq2track config error" in line]
     assert res.returncode != 0 and len(lines) == 1 and "unknown key bogus_key" in lines[0]
-    cfg.write_text((workdir / "config" / "config.yaml").read_text().replace("epochs: 24", "epochs: twelve"))
+    text = (workdir / "config" / "config.yaml").read_text()
+    assert re.search(r"\n  epochs: \d+", text)
+    cfg.write_text(re.sub(r"\n  epochs: \d+", "\n  epochs: twelve", text))
     res = smk(workdir, "-n", "--configfile", str(cfg))
     lines = [line for line in (res.stdout + res.stderr).splitlines() if "seq2track config error" in line]
     assert res.returncode != 0 and len(lines) == 1
