@@ -127,8 +127,15 @@ def test_usr1_requeues_the_job_which_resumes_to_the_same_weights(local_slurm, tm
     _wait(lambda: (tmp_path / "job" / "last.ckpt").exists(), 120, "the first epoch")
     subprocess.run(["scancel", "--signal=USR1", "--batch", job], check=True)
     _wait(lambda: "Restarts=1" in _job(job), 60, "the requeue")
-    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)  # skip Slurm's 2 min hold
-    _wait(lambda: "JobState=COMPLETED" in _job(job), 300, "the requeued job to finish")
+
+    # Slurm holds a requeued job ~2 min. Release it sooner, but only a few seconds after the requeue:
+    # slurmd revokes the old job credential with 1 s granularity, and a new one from the same second is
+    # rejected ("Job credential revoked").
+    _wait(lambda: "JobState=PENDING" in _job(job), 60, "the requeued job to be pending")
+    time.sleep(5)
+    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], check=True)
+    _wait(lambda: re.search(r"JobState=(COMPLETED|FAILED|CANCELLED)", _job(job)), 300, "the requeued job to end")
+    assert "JobState=COMPLETED" in _job(job), _job(job)
 
     log = (tmp_path / "job.log").read_text()
     assert "received SIGUSR1" in log and f"scontrol requeue {job} -> exit 0" in log and "resumed from" in log, log
