@@ -56,3 +56,18 @@ def tiny_bigwig(tmp_path) -> tuple[Path, dict[str, np.ndarray]]:
     path = tmp_path / "track.bw"
     write_bigwig_runs(path, sizes, ((c, *runs_from_values(v)) for c, v in values.items()))
     return path, values
+
+
+def build_tiny_dataset(out: Path, genome: Path, bigwig: Path, stride_bp: int, end_bp: int, train_below: int) -> Path:
+    """A one-track on-disk dataset of 4,096 bp windows over chrA (train before ``train_below``, valid after)."""
+    import pandas as pd
+
+    from seq2track.data.dataset import build_dataset
+    from seq2track.data.windows import WindowSpec
+
+    starts = np.arange(0, end_bp, stride_bp)
+    windows = pd.DataFrame({"chrom": "chrA", "start": starts, "end": starts + 4096,
+                            "split": np.where(starts < train_below, "train", "valid")})
+    sheet = pd.DataFrame({"id": ["t1"], "sum_stat": ["sum"], "scale": [1.0], "clip": [np.nan], "clip_soft": [np.nan]})
+    build_dataset(str(genome), [str(bigwig)], sheet, windows, WindowSpec(4096, stride_bp, 128, 4), out)
+    return out

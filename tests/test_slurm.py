@@ -14,15 +14,12 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import torch
 import yaml
 
-from conftest import REPO
-from seq2track.data.dataset import build_dataset
-from seq2track.data.windows import WindowSpec
+from conftest import REPO, build_tiny_dataset
 from seq2track.model import model_config_from
 from seq2track.model.checkpoint import load_checkpoint
 from seq2track.model.config import ModelConfig
@@ -108,12 +105,7 @@ def _job(job: str) -> str:
 
 
 def test_usr1_requeues_the_job_which_resumes_to_the_same_weights(local_slurm, tmp_path, tiny_genome, tiny_bigwig):
-    bw, _ = tiny_bigwig
-    starts = np.arange(0, 34_000, 1024)
-    windows = pd.DataFrame({"chrom": "chrA", "start": starts, "end": starts + 4096,
-                            "split": np.where(starts < 26_000, "train", "valid")})
-    sheet = pd.DataFrame({"id": ["t1"], "sum_stat": ["sum"], "scale": [1.0], "clip": [np.nan], "clip_soft": [np.nan]})
-    build_dataset(str(tiny_genome), [str(bw)], sheet, windows, WindowSpec(4096, 1024, 128, 4), tmp_path / "ds")
+    build_tiny_dataset(tmp_path / "ds", tiny_genome, tiny_bigwig[0], 1024, 34_000, 26_000)
     mc = model_config_from("tiny", num_tracks=1, crop_bins=4)
     cfg = TrainConfig(epochs=8, batch_size=2, warmup_steps=2, seed=4, device="cpu", num_threads=1)
     train(tmp_path / "ds", mc, cfg, tmp_path / "ref", run_config={})

@@ -1,12 +1,10 @@
 """The training loop: outputs, checkpoints that rebuild the model, and seeded determinism on CPU."""
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
-from seq2track.data.dataset import build_dataset
-from seq2track.data.windows import WindowSpec
+from conftest import build_tiny_dataset
 from seq2track.model import model_config_from
 from seq2track.model.checkpoint import load_checkpoint
 from seq2track.train import TrainConfig, train
@@ -14,15 +12,7 @@ from seq2track.train import TrainConfig, train
 
 @pytest.fixture
 def dataset_dir(tmp_path, tiny_genome, tiny_bigwig):
-    bw, _ = tiny_bigwig
-    spec = WindowSpec(4096, 2048, 128, 4)
-    starts = np.arange(0, 30_000, 2048)
-    windows = pd.DataFrame({"chrom": "chrA", "start": starts, "end": starts + 4096,
-                            "split": np.where(starts < 24_000, "train", "valid")})
-    sheet = pd.DataFrame({"id": ["t1"], "sum_stat": ["sum"], "scale": [1.0], "clip": [np.nan],
-                          "clip_soft": [np.nan]})
-    build_dataset(str(tiny_genome), [str(bw)], sheet, windows, spec, tmp_path / "ds")
-    return tmp_path / "ds"
+    return build_tiny_dataset(tmp_path / "ds", tiny_genome, tiny_bigwig[0], 2048, 30_000, 24_000)
 
 
 def test_train_writes_outputs_and_is_deterministic(tmp_path, dataset_dir):

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
-from seq2track.data.dataset import build_dataset
-from seq2track.data.windows import WindowSpec
+from conftest import build_tiny_dataset
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.checkpoint import load_checkpoint
 from seq2track.train import TrainConfig, train
@@ -25,14 +24,7 @@ MODEL = dict(dropout=0.0, final_dropout=0.0)  # no dropout: ranks draw other mas
 
 @pytest.fixture
 def dataset_dir(tmp_path, tiny_genome, tiny_bigwig):
-    bw, _ = tiny_bigwig
-    spec = WindowSpec(4096, 1024, 128, 4)
-    starts = np.arange(0, 34_000, 1024)
-    windows = pd.DataFrame({"chrom": "chrA", "start": starts, "end": starts + 4096,
-                            "split": np.where(starts < 26_000, "train", "valid")})
-    sheet = pd.DataFrame({"id": ["t1"], "sum_stat": ["sum"], "scale": [1.0], "clip": [np.nan], "clip_soft": [np.nan]})
-    build_dataset(str(tiny_genome), [str(bw)], sheet, windows, spec, tmp_path / "ds")
-    return tmp_path / "ds"
+    return build_tiny_dataset(tmp_path / "ds", tiny_genome, tiny_bigwig[0], 1024, 34_000, 26_000)
 
 
 def _weights(path):
