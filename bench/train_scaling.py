@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +66,6 @@ def main() -> None:
         tmp = Path(tmp)
         crop = model_config_from(args.preset).crop_bins
         data = make_dataset(tmp / "data", args.steps * args.batch, args.length_bp, crop)
-        from dataclasses import replace
         cpu = {"1_rank_2_threads": run(data, tmp / "a", args.preset, replace(base, num_threads=2), 1),
                "1_rank_1_thread": run(data, tmp / "b", args.preset, replace(base, num_threads=1), 1),
                "2_ranks_1_thread": run(data, tmp / "c", args.preset, replace(base, num_threads=1), 2)}
