@@ -10,7 +10,7 @@ from einops import rearrange
 from seq2track.errors import ConfigError
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.checkpoint import load_checkpoint, save_checkpoint
-from seq2track.model.layers import AttentionPool, apply_rotary, rotary_tables
+from seq2track.model.layers import GELU, AttentionPool, apply_rotary, rotary_tables
 from seq2track.model.relative import RelativeMultiHeadAttention, relative_position_features, relative_shift
 
 
@@ -35,6 +35,20 @@ def test_forward_shapes(positional, device):
     assert model.embed(_input(1, 4096).to(device)).shape == (1, 24, 2 * cfg.dim)
 
 
+def test_gelu_matches_definition_and_its_autograd_gradient():
+    x = torch.randn(3, 5, 40, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(GELU(), (x,))
+    x32 = (torch.randn(2, 7, 300) * 4).requires_grad_()
+    g = torch.randn(2, 7, 300)
+    (GELU()(x32) * g).sum().backward()
+    ours = x32.grad.clone()
+    x32.grad = None
+    reference = torch.sigmoid(1.702 * x32) * x32
+    torch.testing.assert_close(GELU()(x32), reference)
+    (reference * g).sum().backward()
+    torch.testing.assert_close(ours, x32.grad)
+
+
 def test_attention_pool_equals_softmax_pooling():
     pool = AttentionPool(8)
     torch.nn.init.normal_(pool.to_logits.weight)
@@ -42,6 +56,21 @@ def test_attention_pool_equals_softmax_pooling():
     logits = rearrange(pool.to_logits(x), "b c (n p) -> b c n p", p=2)
     expected = (rearrange(x, "b c (n p) -> b c n p", p=2) * logits.softmax(-1)).sum(-1)
     torch.testing.assert_close(pool(x), expected)
+
+
+def test_attention_pool_gradients_equal_softmax_pooling():
+    """The logits conv runs on pair differences; gradients must still be those of the definition."""
+    pool = AttentionPool(6).double()
+    torch.nn.init.normal_(pool.to_logits.weight)
+    x = torch.randn(2, 6, 12, dtype=torch.float64, requires_grad=True)
+    g = torch.randn(2, 6, 6, dtype=torch.float64)
+    (pool(x) * g).sum().backward()
+    ours = (x.grad.clone(), pool.to_logits.weight.grad.clone())
+    x.grad, pool.to_logits.weight.grad = None, None
+    logits = rearrange(pool.to_logits(x), "b c (n p) -> b c n p", p=2)
+    ((rearrange(x, "b c (n p) -> b c n p", p=2) * logits.softmax(-1)).sum(-1) * g).sum().backward()
+    torch.testing.assert_close(ours[0], x.grad)
+    torch.testing.assert_close(ours[1], pool.to_logits.weight.grad)
 
 
 def _explicit_relative_attention(attn, x):

@@ -8,13 +8,36 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
+from torch.autograd.function import once_differentiable
+
+
+class _SigmoidGELU(torch.autograd.Function):
+    """sigmoid(1.702 x) * x with a hand-written backward: 3 passes over memory instead of autograd's 5.
+
+    d/dx = s + 1.702 x s (1 - s) with s = sigmoid(1.702 x). The conv tower applies this to every
+    position at full resolution, where these elementwise passes are a visible share of a CPU step.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        s = x.mul(1.702).sigmoid_()
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        x, s = ctx.saved_tensors
+        t = torch.addcmul(x, s, x, value=-1.0)          # x (1 - s)
+        torch.addcmul(s, t, s, value=1.702, out=t)      # s + 1.702 x s (1 - s)
+        return t.mul_(grad)
 
 
 class GELU(nn.Module):
     """Enformer's GELU approximation: sigmoid(1.702 x) * x."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(1.702 * x) * x
+        return _SigmoidGELU.apply(x)
 
 
 class Residual(nn.Module):
@@ -34,8 +57,10 @@ def conv_block(c_in: int, c_out: int, kernel: int) -> nn.Sequential:
 class AttentionPool(nn.Module):
     """Softmax-weighted pooling over non-overlapping pairs: (B, C, L) -> (B, C, L // 2).
 
-    Logits come from a 1x1 conv initialised to 2 * identity (Enformer). For a pool of two, the
-    softmax weight of the first element is sigmoid(l0 - l1), which avoids a slow size-2 softmax.
+    Logits come from a 1x1 conv W without bias, initialised to 2 * identity (Enformer). For a pool
+    of two the softmax weight of the first element is sigmoid(l0 - l1), and since the conv is linear
+    l0 - l1 = W (x0 - x1): the conv runs on the L / 2 differences instead of all L positions (half
+    the cost of the pooling logits, same function), and the output is x1 + w0 * (x0 - x1).
     """
 
     def __init__(self, channels: int) -> None:
@@ -48,11 +73,10 @@ class AttentionPool(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c, n = x.shape
         # unbind of a (..., n/2, 2) view: its backward stacks the two gradients, where strided
-        # slices would each zero-fill a full-size gradient (~7% of a CPU training step)
-        l0, l1 = self.to_logits(x).reshape(b, c, n // 2, 2).unbind(-1)
+        # slices would each zero-fill a full-size gradient
         x0, x1 = x.reshape(b, c, n // 2, 2).unbind(-1)
-        w0 = torch.sigmoid(l0 - l1)
-        return x1 + w0 * (x0 - x1)
+        d = x0 - x1
+        return torch.addcmul(x1, torch.sigmoid(self.to_logits(d)), d)
 
 
 def sinusoidal_embedding(n: int, dim: int, device=None) -> torch.Tensor:
