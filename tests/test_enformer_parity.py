@@ -95,3 +95,7 @@ def test_init_from_enformer_trunk_with_new_heads_and_freezing(tmp_path):
         assert torch.allclose(mine.eval().embed(x), reference.embed(x), rtol=0, atol=1e-6)
     trainable = [n for n, p in mine.named_parameters() if p.requires_grad]
     assert trainable == ["head.weight", "head.bias"]
+    mine.train()  # a frozen trunk stays in eval mode: pretrained BatchNorm statistics, no dropout
+    assert mine.head.training and not mine.stem.training and not mine.transformer[0].attn.training
+    with torch.no_grad():
+        assert torch.allclose(mine.embed(x), reference.embed(x), rtol=0, atol=1e-6)

@@ -18,7 +18,7 @@ import torch
 
 from seq2track.errors import ConfigError, InputFileError
 from seq2track.model.config import ModelConfig, model_config_from
-from seq2track.model.trunk import Seq2Track
+from seq2track.model.trunk import HEAD_PREFIXES, Seq2Track
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def init_from_pretrained(model: Seq2Track, path: str | os.PathLike, freeze_trunk
     target = model.state_dict()
     new_heads, load = [], {}
     for name, tensor in target.items():
-        is_head = name.startswith(("head.", "extra_heads."))
+        is_head = name.split(".", 1)[0] in HEAD_PREFIXES
         if name in source and source[name].shape == tensor.shape:
             load[name] = source[name]
         elif is_head:
@@ -153,8 +153,7 @@ def init_from_pretrained(model: Seq2Track, path: str | os.PathLike, freeze_trunk
                               f"{tuple(tensor.shape)}", "use the preset/overrides the checkpoint was trained with")
     model.load_state_dict(load, strict=False)
     if freeze_trunk:
-        for name, param in model.named_parameters():
-            param.requires_grad_(name.startswith(("head.", "extra_heads.")))
+        model.freeze_trunk()
     log.info("initialised from %s (%d tensors); new heads: %s; trunk frozen: %s", path, len(load),
              sorted({n.rsplit(".", 1)[0] for n in new_heads}) or "none", freeze_trunk)
     return new_heads

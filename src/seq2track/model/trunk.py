@@ -17,6 +17,8 @@ from seq2track.model.layers import (GELU, AttentionPool, MultiHeadAttention, Res
                                     sinusoidal_embedding)
 from seq2track.model.relative import RelativeMultiHeadAttention
 
+HEAD_PREFIXES = ("head", "extra_heads")  # parameter-name prefixes of the output heads; the rest is the trunk
+
 
 def _stem(cfg: ModelConfig, c_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv1d(4, c_out, cfg.stem_kernel_bp, padding=cfg.stem_kernel_bp // 2),
@@ -54,6 +56,23 @@ class Seq2Track(nn.Module):
         self.pointwise = nn.Sequential(conv_block(cfg.dim, 2 * cfg.dim, 1), nn.Dropout(cfg.final_dropout), GELU())
         self.head = nn.Linear(2 * cfg.dim, cfg.num_tracks)
         self.extra_heads = nn.ModuleDict({name: nn.Linear(2 * cfg.dim, n) for name, n in cfg.extra_heads.items()})
+        self.trunk_frozen = False
+
+    def freeze_trunk(self) -> None:
+        """Train only the heads: trunk weights get no gradients, and the trunk stays in eval mode
+        (BatchNorm keeps the pretrained running statistics, no dropout) even under ``train()``."""
+        self.trunk_frozen = True
+        for name, param in self.named_parameters():
+            param.requires_grad_(name.startswith(HEAD_PREFIXES))
+        self.train(self.training)
+
+    def train(self, mode: bool = True) -> "Seq2Track":
+        super().train(mode)
+        if self.trunk_frozen:
+            for name, child in self.named_children():
+                if not name.startswith(HEAD_PREFIXES):
+                    child.eval()
+        return self
 
     def _grid(self, x: torch.Tensor) -> torch.Tensor:
         """One-hot (B, L, 4) -> transformer input (B, N, D) on the uncropped bin grid."""
