@@ -6,8 +6,12 @@ For each preset, our model in each positional mode (rotary, sinusoidal, enformer
 0.8.12 are built with identical hyperparameters (width, depth, heads, key size, tower channels, crop,
 dropouts, one head of 3 tracks) and timed alternately, step by step, in the same process: a forward
 pass under no_grad in eval mode, and a forward+backward pass in train mode. Peak memory: on CUDA,
-max_memory_allocated; on CPU, the process's peak RSS (VmHWM, reset through /proc/self/clear_refs)
-above the RSS before the step. Ratios are ours / enformer-pytorch throughput.
+max_memory_allocated above the memory held before the step; on CPU, measured apart in a fresh process
+per model and pass under glibc's default allocator: the peak RSS (VmHWM) of two steps above the RSS
+before them. Ratios are ours / enformer-pytorch throughput.
+
+The process's glibc allocator is tuned as in training runs (``--cpu-malloc default`` for glibc's own
+settings); both sides always run under the same settings.
 
 Enformer's relative basis needs dim / heads divisible by 6, so the ``demo`` preset runs at dim 72
 (its own dim 64 / 4 heads = 16 cannot be run by enformer-pytorch); ``small`` runs as defined.
@@ -19,12 +23,14 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import replace
 
 import torch
 
-from seq2track.device import resolve_device
+from seq2track.device import CPU_MALLOC_ENV, resolve_device, tune_cpu_allocator
 from seq2track.model import Seq2Track, model_config_from
 
 MODES = ("rotary", "sinusoidal", "enformer")
@@ -53,29 +59,17 @@ def _vm_kb(field: str) -> int:
     return 0
 
 
-class _Peak:
-    """Peak memory of a block in MB (CUDA allocator, or CPU RSS high-water mark)."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.device, self.mb = device, 0.0
-
-    def __enter__(self):
-        if self.device.type == "cuda":
-            torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-            self.base = torch.cuda.memory_allocated()
-        else:
-            with open("/proc/self/clear_refs", "w") as fh:  # resets VmHWM to the current RSS
-                fh.write("5")
-            self.base = _vm_kb("VmRSS:") * 1024
-        return self
-
-    def __exit__(self, *exc):
-        if self.device.type == "cuda":
-            torch.cuda.synchronize()
-            self.mb = (torch.cuda.max_memory_allocated() - self.base) / 2 ** 20
-        else:
-            self.mb = (_vm_kb("VmHWM:") * 1024 - self.base) / 2 ** 20
+def _build(preset: str, device: torch.device) -> tuple[dict, torch.Tensor, int]:
+    """The four models of a preset at identical hyperparameters, and a random one-hot batch."""
+    sequence_bp, cpu_batch, gpu_batch, overrides = SETTINGS[preset]
+    batch = gpu_batch if device.type == "cuda" else cpu_batch
+    base = model_config_from(preset, {**overrides, "tower_schedule": "enformer"}, num_tracks=3)
+    torch.manual_seed(0)
+    models = {f"ours_{mode}": Seq2Track(replace(base, positional=mode)) for mode in MODES}
+    models["enformer_pytorch"] = _their_model(base, sequence_bp)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (batch, sequence_bp), generator=gen), 4).float()
+    return {k: m.to(device) for k, m in models.items()}, x.to(device), batch
 
 
 def _step(model, x: torch.Tensor, backward: bool, theirs: bool, precision: str) -> None:
@@ -90,25 +84,45 @@ def _step(model, x: torch.Tensor, backward: bool, theirs: bool, precision: str) 
 
 
 def _time(model, x, backward, theirs, precision, device) -> tuple[float, float]:
-    peak = _Peak(device)
-    with peak:
-        t0 = time.perf_counter()
-        _step(model, x, backward, theirs, precision)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        seconds = time.perf_counter() - t0
-    return seconds, peak.mb
+    """Seconds of one step; on CUDA also the allocator's peak above the memory held before it (MB)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+    t0 = time.perf_counter()
+    _step(model, x, backward, theirs, precision)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - t0
+    peak = (torch.cuda.max_memory_allocated() - base) / 2 ** 20 if device.type == "cuda" else float("nan")
+    return seconds, peak
+
+
+def _cpu_peak_mb(preset: str, name: str, backward: bool, precision: str) -> float:
+    """Peak RSS of two steps above the RSS before them, in a fresh process under glibc's default
+    allocator (so that freed tensors leave the process and the high-water mark is the step's own)."""
+    env = {**os.environ, CPU_MALLOC_ENV: "default"}
+    cmd = [sys.executable, __file__, "--peak-of", name, "--presets", preset, "--precisions", precision,
+           "--threads", str(torch.get_num_threads())] + (["--backward"] if backward else [])
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _peak_child(args) -> None:
+    models, x, _ = _build(args.presets, torch.device("cpu"))
+    model = models[args.peak_of]
+    del models
+    with open("/proc/self/clear_refs", "w") as fh:  # reset VmHWM to the current RSS
+        fh.write("5")
+    base = _vm_kb("VmRSS:")
+    for _ in range(2):
+        _step(model, x, args.backward, args.peak_of == "enformer_pytorch", args.precisions)
+    print(round((_vm_kb("VmHWM:") - base) / 1024, 1))
 
 
 def bench_preset(preset: str, device: torch.device, precision: str, repeats: int) -> dict:
-    sequence_bp, cpu_batch, gpu_batch, overrides = SETTINGS[preset]
-    batch = gpu_batch if device.type == "cuda" else cpu_batch
-    base = model_config_from(preset, {**overrides, "tower_schedule": "enformer"}, num_tracks=3)
-    models = {f"ours_{mode}": Seq2Track(replace(base, positional=mode)) for mode in MODES}
-    models["enformer_pytorch"] = _their_model(base, sequence_bp)
-    models = {k: m.to(device) for k, m in models.items()}
-    gen = torch.Generator().manual_seed(0)
-    x = torch.nn.functional.one_hot(torch.randint(0, 4, (batch, sequence_bp), generator=gen), 4).float().to(device)
+    sequence_bp, _, _, overrides = SETTINGS[preset]
+    models, x, batch = _build(preset, device)
     result = {"preset": preset, "overrides": overrides, "sequence_bp": sequence_bp, "batch": batch,
               "precision": precision, "device": str(device),
               "params": {k: sum(p.numel() for p in m.parameters()) for k, m in models.items()}}
@@ -122,6 +136,8 @@ def bench_preset(preset: str, device: torch.device, precision: str, repeats: int
                 seconds, mb = _time(model, x, backward, name == "enformer_pytorch", precision, device)
                 times[name].append(seconds)
                 peaks[name] = max(peaks[name], mb)
+        if device.type == "cpu":
+            peaks = {name: _cpu_peak_mb(preset, name, backward, precision) for name in models}
         rows = {}
         for name in models:
             median = statistics.median(times[name])
@@ -141,12 +157,21 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--precisions", default=None, help="default: fp32 on CPU, fp32,bf16 on CUDA")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--cpu-malloc", choices=("tuned", "default"), default="tuned",
+                    help="glibc allocator settings for both sides (seq2track.device.tune_cpu_allocator)")
+    ap.add_argument("--peak-of", help=argparse.SUPPRESS)   # internal: one model's CPU peak memory
+    ap.add_argument("--backward", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.peak_of:
+        torch.set_num_threads(args.threads or torch.get_num_threads())
+        return _peak_child(args)
+    os.environ[CPU_MALLOC_ENV] = args.cpu_malloc  # read when resolve_device picks the CPU
     device = resolve_device(args.device, args.threads)
     torch.manual_seed(0)
     precisions = (args.precisions or ("fp32,bf16" if device.type == "cuda" else "fp32")).split(",")
     runs = [bench_preset(p, device, prec, args.repeats) for p in args.presets.split(",") for prec in precisions]
     info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+            "cpu_malloc": ("tuned" if tune_cpu_allocator() else "default") if device.type == "cpu" else None,
             "gpu": torch.cuda.get_device_name() if device.type == "cuda" else None}
     print(json.dumps({"benchmark": "model_speed", **info, "runs": runs}, indent=2))
 
