@@ -9,6 +9,7 @@ whole in memory, and nothing is left at the output path on failure.
 
 from __future__ import annotations
 
+import ftplib
 import gzip
 import hashlib
 import os
@@ -53,6 +54,16 @@ def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _ftp_permanent(exc: urllib.error.URLError) -> str:
+    """The reply of a permanent FTP error (5xx) behind a urllib error, else ''."""
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and not isinstance(cause, ftplib.error_perm):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None and isinstance(exc.reason, ftplib.error_perm):
+        cause = exc.reason
+    return " ".join(str(cause).split()) if cause is not None else ""
 
 
 class _Truncated(Exception):
@@ -136,9 +147,13 @@ def _fetch_url(url: str, part: Path, policy: RetryPolicy, digests: _Digests) -> 
             last = f"HTTP {exc.code} {exc.reason}"
             if exc.code < 500 and exc.code not in _RETRY_HTTP:
                 raise DownloadError(url, last, "check the URL in the config or track sheet") from None
+        except urllib.error.URLError as exc:
+            last = str(exc.reason)
+            if reply := _ftp_permanent(exc):  # 5xx FTP replies (550 no such file, 530 login) will not change
+                raise DownloadError(url, f"FTP {reply}", "check the URL in the config or track sheet") from None
         except TimeoutError:
             last = f"no data for {policy.timeout_s:g} s (stalled server)"
-        except (_Truncated, urllib.error.URLError, OSError) as exc:
+        except (_Truncated, OSError) as exc:
             last = str(getattr(exc, "reason", exc)) or type(exc).__name__
         if attempt < policy.retries:
             time.sleep(policy.delay(attempt))
