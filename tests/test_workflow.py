@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -105,7 +106,12 @@ def test_whole_dag_on_tiny_config(workdir):
         with pyBigWig.open(str(out / "interpret" / f"{name}.bw")) as bw:  # browser tracks of the profiles
             assert bw.intervals("chr3") and not bw.intervals("chr1")
     assert (out / "model" / "provenance.json").exists() and (out / "evaluation" / "locus.png").stat().st_size > 0
-    assert "Session" in (out / "predictions" / "igv_session.xml").read_text()
+    session = ElementTree.parse(out / "predictions" / "igv_session.xml").getroot()
+    paths = [r.get("path") for r in session.iter("Resource")]
+    assert {Path(p).name for p in paths} >= {"dnase.bw", "attention_rollout.bw", "grad_x_input.bw", "tss.bed"}
+    assert len(paths) == 2 * 3 + 4 + 1     # predicted + observed per track, interpretation bigWigs, TSSs
+    for path in paths + [session.get("genome")]:  # relative to the session file, so the folder can move
+        assert (out / "predictions" / path).is_file(), path
 
     # the report renders with the plots
     res = smk(workdir, "--configfile", "config/tiny.yaml", "--report", str(out / "report.html"))

@@ -95,6 +95,12 @@ def training_config():
     return {key: config[key] for key in keys}
 
 
+def interpret_bigwigs():
+    """The interpretation browser tracks: TSS attention per aggregation and gradient x input."""
+    attention = expand(f"{OUT}/interpret/attention_{{agg}}.bw", agg=config["interpret"]["aggregations"])
+    return attention + [f"{OUT}/interpret/grad_x_input.bw"]
+
+
 def all_outputs():
     return [
         expand(f"{OUT}/predictions/{{track}}.bw", track=TRACKS),
@@ -106,6 +112,5 @@ def all_outputs():
         f"{OUT}/interpret/attention_vs_distance.png",
         f"{OUT}/interpret/pr_curves.png",
         f"{OUT}/interpret/locus.png",
-        expand(f"{OUT}/interpret/attention_{{agg}}.bw", agg=config["interpret"]["aggregations"]),
-        f"{OUT}/interpret/grad_x_input.bw",
+        interpret_bigwigs(),
     ]

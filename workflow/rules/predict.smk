@@ -1,4 +1,4 @@
-# Slide the model over the requested chromosomes; one bigWig per track and an IGV session.
+# Slide the model over the requested chromosomes, one bigWig per track; an IGV session over all tracks.
 
 
 rule predict:
@@ -8,14 +8,9 @@ rule predict:
         fai=f"{RES}/genome.fa.gz.fai",
     output:
         tracks=expand(f"{OUT}/predictions/{{track}}.bw", track=TRACKS),
-        igv=f"{OUT}/predictions/igv_session.xml",
     params:
         chromosomes=predict_chromosomes(),
         predict=config["predict"],
-        tracks=TRACKS,
-        colors=TRACK_SHEET["color"].tolist(),
-        genome_name=GENOME,
-        observed=expand(f"{RES}/tracks/{{track}}.bw", track=TRACKS),
     log:
         f"{OUT}/logs/predict.log",
     benchmark:
@@ -28,3 +23,26 @@ rule predict:
         PY_ENV
     script:
         "../../scripts/predict.py"
+
+
+rule igv_session:
+    input:
+        fasta=f"{RES}/genome.fa.gz",
+        fai=f"{RES}/genome.fa.gz.fai",
+        predicted=expand(f"{OUT}/predictions/{{track}}.bw", track=TRACKS),
+        observed=expand(f"{RES}/tracks/{{track}}.bw", track=TRACKS),
+        interpret=interpret_bigwigs(),
+        tss=f"{RES}/tss.bed",
+    output:
+        igv=f"{OUT}/predictions/igv_session.xml",
+    params:
+        chromosomes=predict_chromosomes(),
+        tracks=TRACKS,
+        colors=TRACK_SHEET["color"].tolist(),
+    log:
+        f"{OUT}/logs/igv_session.log",
+    localrule: True
+    conda:
+        PY_ENV
+    script:
+        "../../scripts/igv_session.py"

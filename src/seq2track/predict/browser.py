@@ -8,14 +8,21 @@ from xml.sax.saxutils import quoteattr
 
 from seq2track.io.atomic import write_text_atomic
 
+FEATURE_SUFFIXES = (".bed", ".bed.gz")  # annotation tracks; everything else is a bigWig data track
+
+
+def _track(name: str, path: str, color: str) -> str:
+    common = f"attributeKey={quoteattr(name)} color={quoteattr(color)} id={quoteattr(path)} name={quoteattr(name)}"
+    if path.endswith(FEATURE_SUFFIXES):
+        return f'    <Track {common} clazz="org.broad.igv.track.FeatureTrack" displayMode="COLLAPSED" visible="true"/>'
+    return (f'    <Track {common} autoScale="true" clazz="org.broad.igv.track.DataSourceTrack" renderer="BAR_CHART" '
+            f'visible="true"/>')
+
 
 def igv_session(fasta: str, tracks: list[tuple[str, str, str]], locus: str) -> str:
-    """IGV session XML: genome FASTA and (name, bigWig path, 'R,G,B') tracks; paths as given."""
+    """IGV session XML: genome FASTA and (name, path, 'R,G,B') tracks, bigWig or BED; paths as given."""
     resources = "\n".join(f"    <Resource path={quoteattr(p)}/>" for _, p, _ in tracks)
-    panel = "\n".join(
-        f"    <Track attributeKey={quoteattr(n)} autoScale=\"true\" clazz=\"org.broad.igv.track.DataSourceTrack\" "
-        f"color={quoteattr(c)} id={quoteattr(p)} name={quoteattr(n)} renderer=\"BAR_CHART\" visible=\"true\"/>"
-        for n, p, c in tracks)
+    panel = "\n".join(_track(n, p, c) for n, p, c in tracks)
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
             f'<Session genome={quoteattr(fasta)} locus={quoteattr(locus)} version="8">\n'
             f"  <Resources>\n{resources}\n  </Resources>\n"
