@@ -18,7 +18,7 @@ import torch
 
 from seq2track.errors import ConfigError, InputFileError
 from seq2track.model.config import ModelConfig, model_config_from
-from seq2track.model.trunk import HEAD_PREFIXES, Seq2Track
+from seq2track.model.trunk import Seq2Track, is_head
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +142,9 @@ def init_from_pretrained(model: Seq2Track, path: str | os.PathLike, freeze_trunk
     target = model.state_dict()
     new_heads, load = [], {}
     for name, tensor in target.items():
-        is_head = name.split(".", 1)[0] in HEAD_PREFIXES
         if name in source and source[name].shape == tensor.shape:
             load[name] = source[name]
-        elif is_head:
+        elif is_head(name):
             new_heads.append(name)
         else:
             got = tuple(source[name].shape) if name in source else "absent"

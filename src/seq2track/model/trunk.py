@@ -17,7 +17,12 @@ from seq2track.model.layers import (GELU, AttentionPool, MultiHeadAttention, Res
                                     sinusoidal_embedding)
 from seq2track.model.relative import RelativeMultiHeadAttention
 
-HEAD_PREFIXES = ("head", "extra_heads")  # parameter-name prefixes of the output heads; the rest is the trunk
+HEAD_MODULES = ("head", "extra_heads")  # the output heads; every other child module is the trunk
+
+
+def is_head(name: str) -> bool:
+    """True for a parameter, buffer or child name that belongs to an output head."""
+    return name.split(".", 1)[0] in HEAD_MODULES
 
 
 def _stem(cfg: ModelConfig, c_out: int) -> nn.Sequential:
@@ -63,14 +68,14 @@ class Seq2Track(nn.Module):
         (BatchNorm keeps the pretrained running statistics, no dropout) even under ``train()``."""
         self.trunk_frozen = True
         for name, param in self.named_parameters():
-            param.requires_grad_(name.startswith(HEAD_PREFIXES))
+            param.requires_grad_(is_head(name))
         self.train(self.training)
 
     def train(self, mode: bool = True) -> "Seq2Track":
         super().train(mode)
         if self.trunk_frozen:
             for name, child in self.named_children():
-                if not name.startswith(HEAD_PREFIXES):
+                if not is_head(name):
                     child.eval()
         return self
 
