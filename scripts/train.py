@@ -5,6 +5,7 @@ import os
 from dataclasses import fields, replace
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from seq2track.errors import ConfigError
@@ -13,6 +14,7 @@ from seq2track.provenance import write_provenance
 from seq2track.io.atomic import write_text_atomic
 from seq2track.runner import run_logged
 from seq2track.train import TrainConfig
+from seq2track.train.curves import plot_history
 from seq2track.train.launch import launch
 
 
@@ -40,6 +42,7 @@ def main() -> None:
     write_text_atomic(out.model_yaml, yaml.safe_dump({"model": model_cfg.to_dict(), "tracks": meta["tracks"]},
                                                      sort_keys=False))
     write_provenance(out.provenance, dict(p.run_config))
+    plot_history(pd.read_csv(out.history, sep="\t"), out.curve)
 
 
 run_logged(main, snakemake.log[0])  # noqa: F821

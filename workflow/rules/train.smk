@@ -14,6 +14,11 @@ rule train:
             caption="../report/history.rst",
             category="Training",
         ),
+        curve=report(
+            f"{OUT}/model/training_curve.png",
+            caption="../report/training_curve.rst",
+            category="Training",
+        ),
         model_yaml=f"{OUT}/model/model.yaml",
         provenance=f"{OUT}/model/provenance.json",
     params:

@@ -91,6 +91,14 @@ class WindowDataset(Dataset):
     def __len__(self) -> int:
         return self.sequences.shape[0]
 
+    def track_means(self, max_windows: int = 2048) -> np.ndarray:
+        """Mean target per track (T,) over the split, from at most ``max_windows`` evenly spaced windows."""
+        n = len(self)
+        if n == 0:
+            raise ValueError("no windows in this split")
+        idx = np.unique(np.linspace(0, n - 1, min(n, max_windows)).round().astype(int))
+        return np.asarray(self.targets[idx], dtype=np.float64).mean(axis=(0, 1))
+
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 

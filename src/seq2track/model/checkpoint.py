@@ -29,7 +29,8 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     except (OSError, RuntimeError) as exc:
         raise InputFileError(str(path), f"cannot be loaded as a seq2track checkpoint ({exc})",
                              "retrain or point to a valid checkpoint") from exc
-    model = Seq2Track(ModelConfig(**payload["model_config"]))
+    # checkpoints written before output_activation existed were all trained with softplus heads
+    model = Seq2Track(ModelConfig(**{"output_activation": "softplus", **payload["model_config"]}))
     model.load_state_dict(payload["state_dict"])
     model.eval()
     return model.to(map_location), payload

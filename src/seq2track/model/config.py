@@ -9,6 +9,7 @@ from seq2track.errors import ConfigError
 
 POSITIONAL_MODES = ("rotary", "sinusoidal", "enformer")
 TOWER_SCHEDULES = ("geometric", "enformer")
+OUTPUT_ACTIVATIONS = ("softplus", "exp")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ModelConfig:
     head_name: str = "tracks"          # name of the primary head (Enformer: "human")
     positional_dropout: float = 0.0    # dropout on Enformer's relative position features (Enformer: 0.01)
     activation_checkpointing: bool = False  # recompute transformer blocks in backward (saves memory)
+    output_activation: str = "exp"     # rates = exp(head) (Poisson log link) | softplus(head) (Enformer)
 
     def __post_init__(self) -> None:
         if self.positional not in POSITIONAL_MODES:
@@ -46,6 +48,9 @@ class ModelConfig:
         if self.tower_schedule not in TOWER_SCHEDULES:
             raise ConfigError("model.tower_schedule", f"'{self.tower_schedule}' is not one of {TOWER_SCHEDULES}",
                               "pick a supported schedule")
+        if self.output_activation not in OUTPUT_ACTIVATIONS:
+            raise ConfigError("model.output_activation", f"'{self.output_activation}' is not one of "
+                              f"{OUTPUT_ACTIVATIONS}", "pick a supported output activation")
         if self.dim % self.num_heads or (self.dim // self.num_heads) % 2:
             raise ConfigError("model.dim", f"dim {self.dim} must split into {self.num_heads} heads of even size",
                               "change dim or num_heads")
@@ -101,7 +106,7 @@ PRESETS: dict[str, dict] = {
     "enformer": dict(dim=1536, num_transformer_layers=11, num_heads=8, key_dim=64, crop_bins=320,
                      channel_divisor=128, tower_schedule="enformer", positional="enformer", dropout=0.4,
                      attention_dropout=0.05, positional_dropout=0.01, final_dropout=0.05, num_tracks=5313,
-                     head_name="human", extra_heads={"mouse": 1643}),
+                     head_name="human", extra_heads={"mouse": 1643}, output_activation="softplus"),
 }
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from seq2track.errors import Seq2TrackError
 from seq2track.model.config import ModelConfig
 from seq2track.runner import run_logged
-from seq2track.train.loop import TrainConfig, train
+from seq2track.train.config import TrainConfig
+from seq2track.train.loop import train
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,9 @@
 """The training loop: data-parallel over ranks, resumable, seeded and deterministic on CPU.
 
-Loss: Poisson NLL of the observed binned counts given predicted rates. AdamW with linear warm-up, then
-constant or cosine-decayed learning rate; gradient clipping; optional bf16 autocast. Each global batch
+Loss: Poisson NLL of the observed binned counts given predicted rates, or Borzoi's Poisson-multinomial
+(``train.loss``; see ``losses``). The output head starts at each track's mean training target
+(``head_bias_init``; ``Seq2Track.init_head_bias`` says why). AdamW with linear warm-up, then constant or
+cosine-decayed learning rate; gradient clipping; optional bf16 autocast. Each global batch
 of ``batch_size`` windows comes from a permutation seeded by (seed, epoch) and is split evenly over the
 ranks, so N ranks compute the gradient one process would. Each epoch: validation loss and Pearson r per
 track (validation windows sharded over ranks, gathered on rank 0); ``last.ckpt`` every epoch and
@@ -24,13 +26,12 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
@@ -43,69 +44,15 @@ from seq2track.model.config import ModelConfig
 from seq2track.model.convert import init_from_pretrained
 from seq2track.model.trunk import Seq2Track
 from seq2track.train import distributed as ddp
+from seq2track.train.batchnorm import recalibrate_batchnorm
+from seq2track.train.config import TrainConfig, seed_everything
+from seq2track.train.losses import make_loss
+from seq2track.train.sampler import GlobalBatches
 from seq2track.train.signals import StopRequest
 from seq2track.train.state import BEST_FILE, clear_state, fingerprint, load_state, rng_state, save_state, set_rng_state
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 20
-    batch_size: int = 4            # global batch: split evenly over the ranks
-    grad_accumulation: int = 1     # micro-batches per rank and step (rank share [j::n]); same gradient, less memory
-    learning_rate: float = 5e-4
-    weight_decay: float = 1e-3
-    warmup_steps: int = 50
-    lr_schedule: str = "cosine"    # constant | cosine (after warm-up, to 0 at the last step)
-    clip_grad_norm: float = 1.0
-    max_shift_bp: int = 3          # shift augmentation, +- bp
-    augment: bool = True           # reverse complement + shifts on the training split
-    seed: int = 1
-    device: str = "auto"
-    num_threads: int = 0           # CPU threads; 0 keeps torch's default
-    precision: str = "fp32"        # fp32 | bf16 (autocast)
-    init_from: str | None = None   # pretrained seq2track checkpoint or enformer-pytorch weights
-    freeze_trunk: bool = False     # with init_from: only the heads train
-    early_stopping_patience: int = 0   # stop after this many epochs without a better valid r; 0 = never
-    checkpoint_every_steps: int = 0    # also save the resumable state every N steps; 0 = epoch ends only
-    log_every_steps: int = 50          # periodic progress lines (non-interactive runs)
-    requeue: bool = True               # on SIGUSR1/SIGTERM under Slurm: save, then `scontrol requeue`
-
-
-def seed_everything(seed: int) -> None:
-    torch.manual_seed(seed)
-    np.random.seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-
-
-class _GlobalBatches:
-    """Batches of this rank's share of each global batch, from a permutation seeded per epoch.
-
-    The permutation is drawn lazily from the DataLoader's generator, as torch's RandomSampler does,
-    so one rank reproduces ``DataLoader(shuffle=True, generator=...)`` exactly. ``skip`` resumes
-    mid-epoch. A last, smaller global batch that does not split evenly into ranks x micro-batches is
-    dropped (so N ranks and one process accumulating N micro-batches see the same batches).
-    """
-
-    def __init__(self, n: int, batch_size: int, ctx: ddp.DistContext, generator: torch.Generator | None,
-                 skip: int = 0, accumulation: int = 1):
-        self.n, self.batch_size, self.ctx, self.generator, self.skip = n, batch_size, ctx, generator, skip
-        self.accumulation = accumulation
-
-    def batches_per_epoch(self) -> int:
-        full, rest = divmod(self.n, self.batch_size)
-        shards = self.ctx.world_size * self.accumulation
-        return full + (1 if rest and (shards == 1 or rest % shards == 0) else 0)
-
-    def __len__(self) -> int:
-        return self.batches_per_epoch() - self.skip
-
-    def __iter__(self):
-        perm = torch.randperm(self.n, generator=self.generator).tolist()
-        for b in range(self.skip, self.batches_per_epoch()):
-            glob = perm[b * self.batch_size:(b + 1) * self.batch_size]
-            yield glob[self.ctx.rank::self.ctx.world_size]
+PLATEAU_R = 0.1  # validation r below this after plateau_warning_epochs epochs gets a warning
 
 
 def _lr_lambda(cfg: TrainConfig, total_steps: int):
@@ -146,7 +93,7 @@ def _validate(module: Seq2Track, valid_set, cfg: TrainConfig, ctx: ddp.DistConte
         return {}
     pred = np.concatenate([p for p, _ in parts if p.size])
     obs = np.concatenate([o for _, o in parts if o.size])
-    valid_loss = float(F.poisson_nll_loss(torch.from_numpy(pred), torch.from_numpy(obs), log_input=False))
+    valid_loss = float(make_loss(cfg.loss, cfg.loss_total_weight)(torch.from_numpy(pred), torch.from_numpy(obs)))
     r = pearson_per_track(pred, obs)
     mean_r = float(np.nanmean(r)) if np.isfinite(r).any() else float("nan")
     return {"valid_loss": valid_loss, "valid_pearson_mean": mean_r,
@@ -188,7 +135,13 @@ class Trainer:
                                        seed=cfg.seed)
         self.valid_set = WindowDataset(data_dir, "valid")
         self.tracks = json.loads((self.data_dir / "meta.json").read_text())["tracks"]
+        self.loss_fn = make_loss(cfg.loss, cfg.loss_total_weight)
         model = Seq2Track(model_cfg)
+        if cfg.head_bias_init:  # pretrained heads loaded below replace this start
+            means = self.train_set.track_means()
+            model.init_head_bias(torch.from_numpy(means))
+            log.info("head bias initialised at the training means %s",
+                     ", ".join(f"{t} {m:.3g}" for t, m in zip(self.tracks, means)))
         if cfg.init_from:
             init_from_pretrained(model, cfg.init_from, cfg.freeze_trunk)
         if self.ctx.distributed and self.ctx.device.type == "cuda":  # SyncBatchNorm is GPU-only in torch;
@@ -198,7 +151,7 @@ class Trainer:
                                               else None) if self.ctx.distributed else self.module)
         trainable = [p for p in self.module.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-        self.steps_per_epoch = _GlobalBatches(len(self.train_set), cfg.batch_size, self.ctx, None,
+        self.steps_per_epoch = GlobalBatches(len(self.train_set), cfg.batch_size, self.ctx, None,
                                               accumulation=cfg.grad_accumulation).batches_per_epoch()
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer, _lr_lambda(cfg, cfg.epochs * self.steps_per_epoch))
@@ -249,7 +202,7 @@ class Trainer:
             sync = j == parts - 1 or not self.ctx.distributed
             with _autocast(self.cfg, self.ctx.device), (contextlib.nullcontext() if sync else self.model.no_sync()):
                 pred = self.model(xj)
-                loss = F.poisson_nll_loss(pred.float(), yj, log_input=False, full=False)
+                loss = self.loss_fn(pred.float(), yj)
                 (loss * len(xj) / len(x)).backward()
             total += loss.item() * len(xj) / len(x)
         torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.cfg.clip_grad_norm)
@@ -262,7 +215,7 @@ class Trainer:
         self.model.train()
         self.train_set.set_epoch(self.epoch)
         gen = torch.Generator().manual_seed(self.cfg.seed + self.epoch)
-        batches = _GlobalBatches(len(self.train_set), self.cfg.batch_size, self.ctx, gen, skip=self.batch_in_epoch,
+        batches = GlobalBatches(len(self.train_set), self.cfg.batch_size, self.ctx, gen, skip=self.batch_in_epoch,
                                  accumulation=self.cfg.grad_accumulation)
         loader = DataLoader(self.train_set, batch_sampler=batches, generator=gen)
         bar = _progress(len(batches), f"epoch {self.epoch + 1}", self.ctx.is_main)
@@ -292,6 +245,7 @@ class Trainer:
 
     def _end_epoch(self, train_loss: float, seconds: float) -> bool:
         """Validate, write checkpoints and history; True when early stopping says stop."""
+        self._recalibrate_batchnorm()
         metrics = _validate(self.module, self.valid_set, self.cfg, self.ctx, self.tracks)
         stop = False
         if self.ctx.is_main:
@@ -307,11 +261,33 @@ class Trainer:
                                 metrics=row)
             else:
                 self.stale += 1
+            self._warn_if_plateau()
             patience = self.cfg.early_stopping_patience
             stop = bool(patience and self.stale >= patience)
             if stop:
                 log.info("early stopping: no better validation r for %d epochs", patience)
         return ddp.broadcast_object(self.ctx, stop)
+
+    def _recalibrate_batchnorm(self) -> None:
+        """Precise BatchNorm statistics from fixed, evenly spaced training windows (the same on every rank)."""
+        n = min(self.cfg.bn_recalibration_windows, len(self.train_set))
+        if not n or self.module.trunk_frozen:
+            return
+        per_batch = max(1, self.cfg.batch_size // (self.ctx.world_size * self.cfg.grad_accumulation))
+        index = np.linspace(0, len(self.train_set) - 1, n).round().astype(int).tolist()
+        batches = (torch.stack([self.train_set[i][0] for i in index[b:b + per_batch]]).to(self.ctx.device)
+                   for b in range(0, n, per_batch))
+        with _autocast(self.cfg, self.ctx.device):
+            recalibrate_batchnorm(self.module, batches)
+
+    def _warn_if_plateau(self) -> None:
+        """A warning, once, when validation r has stayed below 0.1 for ``plateau_warning_epochs`` epochs."""
+        n = self.cfg.plateau_warning_epochs
+        if not n or len(self.history) != n or self.best >= PLATEAU_R:
+            return
+        log.warning("validation r is still below %.1f after %d epochs (best %.3f): the model predicts little "
+                    "more than each track's mean. Check model/history.tsv; try a higher train.learning_rate, "
+                    "train.head_bias_init: true, or more epochs", PLATEAU_R, n, self.best)
 
     def _finish(self) -> pd.DataFrame:
         hist = pd.DataFrame(self.history)

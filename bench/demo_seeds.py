@@ -1,0 +1,124 @@
+"""Does the training recipe learn on every seed? Train the demo on one dataset for several seeds; print JSON.
+
+    python bench/demo_seeds.py                      # seeds 1-5, the demo config's epochs (~5 min a seed)
+    python bench/demo_seeds.py --seeds 1,2 --epochs 6 --train key=value ... --model key=value ...
+
+Builds the demo dataset once (``snakemake results/demo/dataset/meta.json``, unless present), then per seed
+trains with the config's ``train`` section (seed replaced; ``--train`` overrides keys) and reports per track:
+test Pearson r of the best checkpoint (reverse-complement averaged, as the evaluate rule), its fraction of
+the noise ceiling (the observed targets' r with the simulator's noise-free signal), the first epoch whose
+validation r reaches 0.5 (per track and for the mean), and the wall time. The figure of merit is
+``min_fraction_of_ceiling`` (every seed and track) and ``max_first_epoch_r05``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from seq2track.data.windows import WindowSpec  # noqa: E402
+from seq2track.device import resolve_device  # noqa: E402
+from seq2track.evaluate import noise_ceiling, split_predictions  # noqa: E402
+from seq2track.io.tables import read_track_sheet  # noqa: E402
+from seq2track.metrics import pearson_per_track  # noqa: E402
+from seq2track.model.checkpoint import load_checkpoint  # noqa: E402
+from seq2track.model.config import model_config_from  # noqa: E402
+from seq2track.train import TrainConfig, train  # noqa: E402
+
+
+def _first_epoch(history: pd.DataFrame, column: str, level: float = 0.5) -> int | None:
+    hit = history.loc[history[column] >= level, "epoch"]
+    return int(hit.iloc[0]) if len(hit) else None
+
+
+def _parse_overrides(items: list[str]) -> dict:
+    return {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in items)}
+
+
+def ensure_dataset(config: dict) -> Path:
+    data = REPO / "results" / config["run"] / "dataset"
+    if not (data / "meta.json").exists():
+        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", str(data.relative_to(REPO) / "meta.json")],
+                       cwd=REPO, check=True)
+    return data
+
+
+def ceiling(config: dict, data: Path, obs: np.ndarray) -> np.ndarray:
+    sim_dir = REPO / config["simulate"]["out_dir"] / "expected"
+    meta = json.loads((data / "meta.json").read_text())
+    sheet = read_track_sheet(REPO / config["tracks"])
+    windows = pd.read_csv(data / "test.windows.bed", sep="\t", header=None, names=["chrom", "start", "end"],
+                          dtype={"chrom": str})
+    spec = WindowSpec(meta["length_bp"], meta["length_bp"], meta["bin_size_bp"], meta["crop_bins"])
+    return noise_ceiling([str(sim_dir / f"{t}.bw") for t in meta["tracks"]], sheet, windows, spec, obs)
+
+
+def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) -> dict:
+    meta = json.loads((data / "meta.json").read_text())
+    known = {f.name for f in fields(TrainConfig)}
+    section = {**config["train"], **overrides, "seed": seed, "device": "cpu", "num_threads": 2,
+               "checkpoint_every_steps": 0}
+    cfg = TrainConfig(**{k: v for k, v in section.items() if k in known})
+    model_cfg = model_config_from(config["model"]["preset"], config["model"].get("overrides"),
+                                  num_tracks=len(meta["tracks"]), crop_bins=meta["crop_bins"])
+    t0 = time.perf_counter()
+    history = train(data, model_cfg, cfg, out, run_config={"seed": seed, "bench": "demo_seeds"})
+    seconds = time.perf_counter() - t0
+    model, _ = load_checkpoint(out / "best.ckpt")
+    device = resolve_device("cpu", 2)
+    pred, obs = split_predictions(model, data, "test", device, config["predict"]["batch_size"], True)
+    test_r, ceil = pearson_per_track(pred, obs), ceiling(config, data, obs)
+    tracks = meta["tracks"]
+    return {"seed": seed, "epochs": cfg.epochs, "train_seconds": round(seconds, 1),
+            "best_epoch": int(history.loc[history["valid_pearson_mean"].idxmax(), "epoch"]),
+            "first_epoch_mean_r05": _first_epoch(history, "valid_pearson_mean"),
+            "tracks": {t: {"test_r": round(float(r), 4), "noise_ceiling_r": round(float(c), 4),
+                           "fraction_of_ceiling": round(float(r / c), 4),
+                           "first_epoch_valid_r05": _first_epoch(history, f"valid_pearson_{t}")}
+                       for t, r, c in zip(tracks, test_r, ceil)},
+            "valid_r_by_epoch": [round(float(v), 3) for v in history["valid_pearson_mean"]]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
+    ap.add_argument("--seeds", default="1,2,3,4,5")
+    ap.add_argument("--epochs", type=int, default=None, help="default: the config's train.epochs")
+    ap.add_argument("--train", nargs="*", default=[], metavar="KEY=VALUE", help="override train keys")
+    ap.add_argument("--model", nargs="*", default=[], metavar="KEY=VALUE", help="override model.overrides keys")
+    ap.add_argument("--out", default=None, help="folder for the runs (default: a temporary one)")
+    args = ap.parse_args()
+    config = yaml.safe_load(Path(args.config).read_text())
+    overrides = _parse_overrides(args.train)
+    if args.epochs:
+        overrides["epochs"] = args.epochs
+    config["model"]["overrides"] = {**(config["model"].get("overrides") or {}), **_parse_overrides(args.model)}
+    data = ensure_dataset(config)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(args.out or tmp)
+        runs = [run_seed(config, data, int(s), overrides, root / f"seed{s}") for s in args.seeds.split(",")]
+    fractions = [t["fraction_of_ceiling"] for r in runs for t in r["tracks"].values()]
+    firsts = [r["first_epoch_mean_r05"] for r in runs]
+    print(json.dumps({
+        "bench": "demo_seeds", "config": str(args.config), "train_overrides": overrides,
+        "model_overrides": config["model"]["overrides"], "runs": runs,
+        "min_fraction_of_ceiling": min(fractions),
+        "max_first_epoch_r05": None if None in firsts else max(firsts),
+        "mean_train_seconds": round(float(np.mean([r["train_seconds"] for r in runs])), 1)}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
