@@ -19,7 +19,7 @@ from seq2track.model.checkpoint import load_checkpoint, save_checkpoint
 from seq2track.train import TrainConfig, train
 from seq2track.train.batchnorm import recalibrate_batchnorm
 from seq2track.train.curves import plot_history
-from seq2track.train.losses import make_loss, poisson_loss, poisson_multinomial_loss
+from seq2track.train.losses import make_loss, null_deviance_weights, poisson_loss, poisson_multinomial_loss
 
 
 def _rates_and_counts(seed=0, shape=(3, 50, 4)):
@@ -120,3 +120,21 @@ def test_train_config_defaults_equal_the_schema_defaults():
     missing = set(dataclass_fields) - set(props) - {"seed", "init_from", "freeze_trunk"}   # set elsewhere
     assert not missing, f"TrainConfig fields without a schema entry: {sorted(missing)}"
     assert compared >= 20
+
+
+def test_null_deviance_weights_match_sklearn_poisson_deviance():
+    from sklearn.metrics import mean_poisson_deviance
+
+    rng = np.random.default_rng(0)
+    targets = np.stack([rng.poisson(lam, size=(4, 50)) for lam in (0.3, 4.0, 12.0)], axis=-1).astype(np.float32)
+    w = null_deviance_weights(targets)
+    y = targets.reshape(-1, 3)
+    dev = np.array([0.5 * mean_poisson_deviance(y[:, t], np.full(len(y), y[:, t].mean())) for t in range(3)])
+    np.testing.assert_allclose(w, (1 / dev) / (1 / dev).mean(), rtol=1e-6)
+    assert w.mean() == pytest.approx(1.0)
+    pred, obs = _rates_and_counts(2, (2, 5, 3))
+    tw = torch.tensor([0.5, 1.0, 1.5], dtype=torch.float64)
+    expected = ((pred - obs * torch.log(pred)) * tw).mean()
+    torch.testing.assert_close(poisson_loss(pred, obs, tw), expected)
+    with pytest.raises(ValueError, match="constant"):
+        null_deviance_weights(np.ones((2, 5, 1)))

@@ -91,13 +91,17 @@ class WindowDataset(Dataset):
     def __len__(self) -> int:
         return self.sequences.shape[0]
 
-    def track_means(self, max_windows: int = 2048) -> np.ndarray:
-        """Mean target per track (T,) over the split, from at most ``max_windows`` evenly spaced windows."""
+    def target_sample(self, max_windows: int = 2048) -> np.ndarray:
+        """Targets (n, out_bins, T) of at most ``max_windows`` evenly spaced windows (for track statistics)."""
         n = len(self)
         if n == 0:
             raise ValueError("no windows in this split")
         idx = np.unique(np.linspace(0, n - 1, min(n, max_windows)).round().astype(int))
-        return np.asarray(self.targets[idx], dtype=np.float64).mean(axis=(0, 1))
+        return np.asarray(self.targets[idx], dtype=np.float64)
+
+    def track_means(self, max_windows: int = 2048) -> np.ndarray:
+        """Mean target per track (T,) over the split, from at most ``max_windows`` evenly spaced windows."""
+        return self.target_sample(max_windows).mean(axis=(0, 1))
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch

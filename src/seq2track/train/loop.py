@@ -46,7 +46,7 @@ from seq2track.model.trunk import Seq2Track
 from seq2track.train import distributed as ddp
 from seq2track.train.batchnorm import recalibrate_batchnorm
 from seq2track.train.config import TrainConfig, seed_everything
-from seq2track.train.losses import make_loss
+from seq2track.train.losses import make_loss, null_deviance_weights
 from seq2track.train.sampler import GlobalBatches
 from seq2track.train.signals import StopRequest
 from seq2track.train.state import BEST_FILE, clear_state, fingerprint, load_state, rng_state, save_state, set_rng_state
@@ -83,7 +83,8 @@ def predict_arrays(model: Seq2Track, dataset, batch_size: int, device: torch.dev
     return np.concatenate(preds), np.concatenate(obs)
 
 
-def _validate(module: Seq2Track, valid_set, cfg: TrainConfig, ctx: ddp.DistContext, tracks: list[str]) -> dict:
+def _validate(module: Seq2Track, valid_set, cfg: TrainConfig, ctx: ddp.DistContext, tracks: list[str],
+              loss_fn) -> dict:
     """Validation metrics on rank 0 (every rank predicts its shard); {} on the other ranks."""
     shard = torch.utils.data.Subset(valid_set, list(range(ctx.rank, len(valid_set), ctx.world_size)))
     with _autocast(cfg, ctx.device):
@@ -93,7 +94,7 @@ def _validate(module: Seq2Track, valid_set, cfg: TrainConfig, ctx: ddp.DistConte
         return {}
     pred = np.concatenate([p for p, _ in parts if p.size])
     obs = np.concatenate([o for _, o in parts if o.size])
-    valid_loss = float(make_loss(cfg.loss, cfg.loss_total_weight)(torch.from_numpy(pred), torch.from_numpy(obs)))
+    valid_loss = float(loss_fn(torch.from_numpy(pred), torch.from_numpy(obs)))
     r = pearson_per_track(pred, obs)
     mean_r = float(np.nanmean(r)) if np.isfinite(r).any() else float("nan")
     return {"valid_loss": valid_loss, "valid_pearson_mean": mean_r,
@@ -135,7 +136,11 @@ class Trainer:
                                        seed=cfg.seed)
         self.valid_set = WindowDataset(data_dir, "valid")
         self.tracks = json.loads((self.data_dir / "meta.json").read_text())["tracks"]
-        self.loss_fn = make_loss(cfg.loss, cfg.loss_total_weight)
+        weights = None
+        if cfg.track_weights == "null_deviance":
+            weights = torch.from_numpy(null_deviance_weights(self.train_set.target_sample())).float()
+            log.info("track loss weights %s", ", ".join(f"{t} {w:.3g}" for t, w in zip(self.tracks, weights)))
+        self.loss_fn = make_loss(cfg.loss, cfg.loss_total_weight, weights)
         model = Seq2Track(model_cfg)
         if cfg.head_bias_init:  # pretrained heads loaded below replace this start
             means = self.train_set.track_means()
@@ -246,7 +251,7 @@ class Trainer:
     def _end_epoch(self, train_loss: float, seconds: float) -> bool:
         """Validate, write checkpoints and history; True when early stopping says stop."""
         self._recalibrate_batchnorm()
-        metrics = _validate(self.module, self.valid_set, self.cfg, self.ctx, self.tracks)
+        metrics = _validate(self.module, self.valid_set, self.cfg, self.ctx, self.tracks, self.loss_fn)
         stop = False
         if self.ctx.is_main:
             row = {"epoch": self.epoch + 1, "train_loss": train_loss, **metrics, "seconds": seconds}

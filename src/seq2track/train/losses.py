@@ -6,13 +6,16 @@
   the total term weighted by ``total_weight``; both are divided by the number of bins so the value is
   on the per-bin scale of ``poisson``.
 
-Both are ``f(pred, obs) -> scalar``; neither changes its inputs.
+Both are ``f(pred, obs) -> scalar``; neither changes its inputs. Optional per-track ``weights`` (T,)
+(mean 1) scale each track's terms: ``null_deviance_weights`` gives every track the same loss to gain, so a
+sparse track (CAGE: two TSS bins in a window) is not drowned by dense ones (a histone mark).
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -22,28 +25,51 @@ LOSSES = ("poisson", "poisson_multinomial")
 _EPS = 1e-7
 
 
-def poisson_loss(pred: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
+def _weighted_mean(x: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
+    """Mean of (..., T) after scaling track t by ``weights[t]``."""
+    return (x * weights.to(x.dtype)).mean() if weights is not None else x.mean()
+
+
+def poisson_loss(pred: torch.Tensor, obs: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
     """Mean Poisson NLL of ``obs`` given rates ``pred`` (constant log(obs!) terms left out)."""
-    return F.poisson_nll_loss(pred, obs, log_input=False, full=False)
+    return _weighted_mean(F.poisson_nll_loss(pred, obs, log_input=False, full=False, reduction="none"), weights)
 
 
-def poisson_multinomial_loss(pred: torch.Tensor, obs: torch.Tensor, total_weight: float = 0.2) -> torch.Tensor:
+def poisson_multinomial_loss(pred: torch.Tensor, obs: torch.Tensor, total_weight: float = 0.2,
+                             weights: torch.Tensor | None = None) -> torch.Tensor:
     """Multinomial NLL of the profile over bins plus ``total_weight`` x Poisson NLL of the window total.
 
     Shapes (B, bins, T). Per bin and track, as ``poisson_loss`` is.
     """
     bins = pred.shape[1]
     pred_total, obs_total = pred.sum(dim=1), obs.sum(dim=1)                      # (B, T)
-    total = F.poisson_nll_loss(pred_total, obs_total, log_input=False, full=False)
+    total = F.poisson_nll_loss(pred_total, obs_total, log_input=False, full=False, reduction="none")
     log_share = torch.log(pred + _EPS) - torch.log(pred_total + bins * _EPS)[:, None]
-    shape = -(obs * log_share).sum(dim=1).mean()
-    return (shape + total_weight * total) / bins
+    shape = -(obs * log_share).sum(dim=1)                                        # (B, T)
+    return _weighted_mean(shape + total_weight * total, weights) / bins
 
 
-def make_loss(name: str, total_weight: float = 0.2) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """The loss called ``name`` (``train.loss``) as ``f(pred, obs) -> scalar``."""
+def null_deviance_weights(targets: np.ndarray) -> np.ndarray:
+    """Per-track weights (T,), mean 1, inversely proportional to the Poisson deviance of predicting the mean.
+
+    ``targets`` (..., T). The null deviance is what a perfect model gains over the track's mean, so after
+    weighting every track offers the same gain (demo: DNase 2.8, H3K27ac 5.8, CAGE 1.0 per bin).
+    """
+    y = targets.reshape(-1, targets.shape[-1]).astype(np.float64)
+    mean = y.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = (np.where(y > 0, y * np.log(y / mean), 0.0) - (y - mean)).mean(axis=0)
+    if not (np.isfinite(dev).all() and (dev > 0).all()):
+        raise ValueError("a track is constant over the training windows: its loss cannot be weighted")
+    w = 1.0 / dev
+    return w / w.mean()
+
+
+def make_loss(name: str, total_weight: float = 0.2,
+              weights: torch.Tensor | None = None) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The loss called ``name`` (``train.loss``) as ``f(pred, obs) -> scalar``, tracks scaled by ``weights``."""
     if name == "poisson":
-        return poisson_loss
+        return lambda pred, obs: poisson_loss(pred, obs, weights)
     if name == "poisson_multinomial":
-        return lambda pred, obs: poisson_multinomial_loss(pred, obs, total_weight)
+        return lambda pred, obs: poisson_multinomial_loss(pred, obs, total_weight, weights)
     raise ConfigError("train.loss", f"unknown loss '{name}'", f"use one of {list(LOSSES)}")
