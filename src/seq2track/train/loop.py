@@ -138,7 +138,11 @@ class Trainer:
         self.tracks = json.loads((self.data_dir / "meta.json").read_text())["tracks"]
         weights = None
         if cfg.track_weights == "null_deviance":
-            weights = torch.from_numpy(null_deviance_weights(self.train_set.target_sample())).float()
+            try:
+                weights = torch.from_numpy(null_deviance_weights(self.train_set.target_sample())).float()
+            except ValueError as exc:
+                raise ConfigError("train.track_weights", f"{exc} ({self.data_dir})",
+                                  "set train.track_weights: uniform, or check the track's source") from exc
             log.info("track loss weights %s", ", ".join(f"{t} {w:.3g}" for t, w in zip(self.tracks, weights)))
         self.loss_fn = make_loss(cfg.loss, cfg.loss_total_weight, weights)
         model = Seq2Track(model_cfg)
