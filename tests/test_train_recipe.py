@@ -132,6 +132,8 @@ def test_null_deviance_weights_match_sklearn_poisson_deviance():
     dev = np.array([0.5 * mean_poisson_deviance(y[:, t], np.full(len(y), y[:, t].mean())) for t in range(3)])
     np.testing.assert_allclose(w, (1 / dev) / (1 / dev).mean(), rtol=1e-6)
     assert w.mean() == pytest.approx(1.0)
+    np.testing.assert_allclose(null_deviance_weights(targets, power=0.5), dev ** -0.5 / (dev ** -0.5).mean(),
+                               rtol=1e-6)
     pred, obs = _rates_and_counts(2, (2, 5, 3))
     tw = torch.tensor([0.5, 1.0, 1.5], dtype=torch.float64)
     expected = ((pred - obs * torch.log(pred)) * tw).mean()

@@ -139,7 +139,7 @@ class Trainer:
         weights = None
         if cfg.track_weights == "null_deviance":
             try:
-                weights = torch.from_numpy(null_deviance_weights(self.train_set.target_sample())).float()
+                weights = torch.from_numpy(null_deviance_weights(self.train_set.target_sample(), cfg.track_weight_power)).float()
             except ValueError as exc:
                 raise ConfigError("train.track_weights", f"{exc} ({self.data_dir})",
                                   "set train.track_weights: uniform, or check the track's source") from exc
