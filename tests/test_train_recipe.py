@@ -2,7 +2,6 @@
 
 import logging
 from dataclasses import fields
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -23,7 +23,6 @@ import math
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import time
 from dataclasses import asdict
@@ -38,7 +37,6 @@ from torch.utils.data import DataLoader
 from seq2track.data.dataset import WindowDataset
 from seq2track.errors import ConfigError
 from seq2track.io.atomic import atomic_path
-from seq2track.metrics import pearson_per_track
 from seq2track.model.checkpoint import save_checkpoint
 from seq2track.model.config import ModelConfig
 from seq2track.model.convert import init_from_pretrained
@@ -48,7 +46,8 @@ from seq2track.train.batchnorm import recalibrate_batchnorm
 from seq2track.train.config import TrainConfig, seed_everything
 from seq2track.train.losses import make_loss, null_deviance_weights
 from seq2track.train.sampler import GlobalBatches
-from seq2track.train.signals import StopRequest
+from seq2track.train.signals import StopRequest, requeue_slurm_job
+from seq2track.train.validation import autocast, validate
 from seq2track.train.state import BEST_FILE, clear_state, fingerprint, load_state, rng_state, save_state, set_rng_state
 
 log = logging.getLogger(__name__)
@@ -66,41 +65,6 @@ def _lr_lambda(cfg: TrainConfig, total_steps: int):
     return factor
 
 
-def _autocast(cfg: TrainConfig, device: torch.device):
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
-
-
-@torch.no_grad()
-def predict_arrays(model: Seq2Track, dataset, batch_size: int, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
-    """Predictions and targets (N, out_bins, T) for a whole split (or a rank's shard), in order."""
-    model.eval()
-    preds, obs = [], []
-    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        preds.append(model(x.to(device)).float().cpu().numpy())
-        obs.append(y.numpy())
-    if not preds:
-        return np.zeros((0,)), np.zeros((0,))
-    return np.concatenate(preds), np.concatenate(obs)
-
-
-def _validate(module: Seq2Track, valid_set, cfg: TrainConfig, ctx: ddp.DistContext, tracks: list[str],
-              loss_fn) -> dict:
-    """Validation metrics on rank 0 (every rank predicts its shard); {} on the other ranks."""
-    shard = torch.utils.data.Subset(valid_set, list(range(ctx.rank, len(valid_set), ctx.world_size)))
-    with _autocast(cfg, ctx.device):
-        pred, obs = predict_arrays(module, shard, max(1, cfg.batch_size // ctx.world_size), ctx.device)
-    parts = ddp.gather_objects(ctx, (pred, obs))
-    if not ctx.is_main:
-        return {}
-    pred = np.concatenate([p for p, _ in parts if p.size])
-    obs = np.concatenate([o for _, o in parts if o.size])
-    valid_loss = float(loss_fn(torch.from_numpy(pred), torch.from_numpy(obs)))
-    r = pearson_per_track(pred, obs)
-    mean_r = float(np.nanmean(r)) if np.isfinite(r).any() else float("nan")
-    return {"valid_loss": valid_loss, "valid_pearson_mean": mean_r,
-            **{f"valid_pearson_{t}": float(v) for t, v in zip(tracks, r)}}
-
-
 def _progress(total: int, desc: str, enabled: bool):
     """A progress bar on an interactive terminal (rank 0), else None."""
     if not (enabled and sys.stderr.isatty()):
@@ -108,14 +72,6 @@ def _progress(total: int, desc: str, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, leave=False)
-
-
-def _requeue_slurm_job() -> None:
-    job = os.environ.get("SLURM_JOB_ID")
-    if not job:
-        return
-    res = subprocess.run(["scontrol", "requeue", job], capture_output=True, text=True)
-    log.info("scontrol requeue %s -> exit %d %s", job, res.returncode, res.stderr.strip())
 
 
 class Trainer:
@@ -209,7 +165,7 @@ class Trainer:
         for j in range(parts):  # micro-batch j = share[j::parts]; gradients sum to the full-batch mean
             xj, yj = x[j::parts], y[j::parts]
             sync = j == parts - 1 or not self.ctx.distributed
-            with _autocast(self.cfg, self.ctx.device), (contextlib.nullcontext() if sync else self.model.no_sync()):
+            with autocast(self.cfg, self.ctx.device), (contextlib.nullcontext() if sync else self.model.no_sync()):
                 pred = self.model(xj)
                 loss = self.loss_fn(pred.float(), yj)
                 (loss * len(xj) / len(x)).backward()
@@ -255,7 +211,7 @@ class Trainer:
     def _end_epoch(self, train_loss: float, seconds: float) -> bool:
         """Validate, write checkpoints and history; True when early stopping says stop."""
         self._recalibrate_batchnorm()
-        metrics = _validate(self.module, self.valid_set, self.cfg, self.ctx, self.tracks, self.loss_fn)
+        metrics = validate(self.module, self.valid_set, self.cfg, self.ctx, self.tracks, self.loss_fn)
         stop = False
         if self.ctx.is_main:
             row = {"epoch": self.epoch + 1, "train_loss": train_loss, **metrics, "seconds": seconds}
@@ -286,7 +242,7 @@ class Trainer:
         index = np.linspace(0, len(self.train_set) - 1, n).round().astype(int).tolist()
         batches = (torch.stack([self.train_set[i][0] for i in index[b:b + per_batch]]).to(self.ctx.device)
                    for b in range(0, n, per_batch))
-        with _autocast(self.cfg, self.ctx.device):
+        with autocast(self.cfg, self.ctx.device):
             recalibrate_batchnorm(self.module, batches)
 
     def _warn_if_plateau(self) -> None:
@@ -322,7 +278,7 @@ class Trainer:
                     log.info("stop requested: state saved at epoch %d batch %d (step %d)", self.epoch + 1,
                              self.batch_in_epoch, self.step)
                     if self.ctx.is_main and self.cfg.requeue:
-                        _requeue_slurm_job()
+                        requeue_slurm_job()
                     raise self.stop.exit_error()
                 stopped_early = self._end_epoch(train_loss, time.perf_counter() - t0)
                 self.epoch, self.batch_in_epoch = self.epoch + 1, 0

@@ -7,8 +7,10 @@ with ``EXIT_REQUEUED`` so that a rerun (or Slurm's requeue) resumes where it sto
 from __future__ import annotations
 
 import contextlib
+import os
 import logging
 import signal
+import subprocess
 import threading
 
 log = logging.getLogger(__name__)
@@ -49,3 +51,12 @@ class StopRequest:
 
     def exit_error(self) -> TrainingInterrupted:
         return TrainingInterrupted(self.signame or "signal")
+
+
+def requeue_slurm_job() -> None:
+    """Ask Slurm to requeue this job (``scontrol requeue``); nothing outside a Slurm job."""
+    job = os.environ.get("SLURM_JOB_ID")
+    if not job:
+        return
+    res = subprocess.run(["scontrol", "requeue", job], capture_output=True, text=True)
+    log.info("scontrol requeue %s -> exit %d %s", job, res.returncode, res.stderr.strip())

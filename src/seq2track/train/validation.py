@@ -1,0 +1,47 @@
+"""Validation during training: predictions of a split (sharded over ranks), loss and Pearson r per track."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from seq2track.metrics import pearson_per_track
+from seq2track.model.trunk import Seq2Track
+from seq2track.train import distributed as ddp
+from seq2track.train.config import TrainConfig
+
+
+def autocast(cfg: TrainConfig, device: torch.device):
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+
+
+@torch.no_grad()
+def predict_arrays(model: Seq2Track, dataset, batch_size: int, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions and targets (N, out_bins, T) for a whole split (or a rank's shard), in order."""
+    model.eval()
+    preds, obs = [], []
+    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        preds.append(model(x.to(device)).float().cpu().numpy())
+        obs.append(y.numpy())
+    if not preds:
+        return np.zeros((0,)), np.zeros((0,))
+    return np.concatenate(preds), np.concatenate(obs)
+
+
+def validate(module: Seq2Track, valid_set, cfg: TrainConfig, ctx: ddp.DistContext, tracks: list[str],
+              loss_fn) -> dict:
+    """Validation metrics on rank 0 (every rank predicts its shard); {} on the other ranks."""
+    shard = torch.utils.data.Subset(valid_set, list(range(ctx.rank, len(valid_set), ctx.world_size)))
+    with autocast(cfg, ctx.device):
+        pred, obs = predict_arrays(module, shard, max(1, cfg.batch_size // ctx.world_size), ctx.device)
+    parts = ddp.gather_objects(ctx, (pred, obs))
+    if not ctx.is_main:
+        return {}
+    pred = np.concatenate([p for p, _ in parts if p.size])
+    obs = np.concatenate([o for _, o in parts if o.size])
+    valid_loss = float(loss_fn(torch.from_numpy(pred), torch.from_numpy(obs)))
+    r = pearson_per_track(pred, obs)
+    mean_r = float(np.nanmean(r)) if np.isfinite(r).any() else float("nan")
+    return {"valid_loss": valid_loss, "valid_pearson_mean": mean_r,
+            **{f"valid_pearson_{t}": float(v) for t, v in zip(tracks, r)}}
