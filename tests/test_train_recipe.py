@@ -100,7 +100,11 @@ def test_plateau_warning_and_training_curve(tmp_path, tiny_genome, tiny_bigwig, 
     assert hist["valid_pearson_mean"].max() < 0.1
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "below 0.1 after 1 epochs" in r.message]
     assert len(warnings) == 1                                      # once, not every epoch
-    means = WindowDataset(data, "train").track_means()
+    ds = WindowDataset(data, "train")
+    means, mean_ylogy = ds.track_moments()
+    targets = np.asarray(ds.targets, dtype=np.float64)
+    np.testing.assert_allclose(means, targets.mean(axis=(0, 1)))            # streamed = whole-array moments
+    np.testing.assert_allclose(mean_ylogy, (targets * np.log(np.where(targets > 0, targets, 1))).mean(axis=(0, 1)))
     assert any(f"t1 {means[0]:.3g}" in r.message for r in caplog.records)   # head started at the mean
     plot_history(pd.read_csv(tmp_path / "run" / "history.tsv", sep="\t"), tmp_path / "curve.png")
     assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -126,16 +130,17 @@ def test_null_deviance_weights_match_sklearn_poisson_deviance():
 
     rng = np.random.default_rng(0)
     targets = np.stack([rng.poisson(lam, size=(4, 50)) for lam in (0.3, 4.0, 12.0)], axis=-1).astype(np.float32)
-    w = null_deviance_weights(targets)
-    y = targets.reshape(-1, 3)
+    y = targets.reshape(-1, 3).astype(np.float64)
+    moments = y.mean(axis=0), (y * np.log(np.where(y > 0, y, 1))).mean(axis=0)
+    w = null_deviance_weights(*moments)
     dev = np.array([0.5 * mean_poisson_deviance(y[:, t], np.full(len(y), y[:, t].mean())) for t in range(3)])
     np.testing.assert_allclose(w, (1 / dev) / (1 / dev).mean(), rtol=1e-6)
     assert w.mean() == pytest.approx(1.0)
-    np.testing.assert_allclose(null_deviance_weights(targets, power=0.5), dev ** -0.5 / (dev ** -0.5).mean(),
+    np.testing.assert_allclose(null_deviance_weights(*moments, power=0.5), dev ** -0.5 / (dev ** -0.5).mean(),
                                rtol=1e-6)
     pred, obs = _rates_and_counts(2, (2, 5, 3))
     tw = torch.tensor([0.5, 1.0, 1.5], dtype=torch.float64)
     expected = ((pred - obs * torch.log(pred)) * tw).mean()
     torch.testing.assert_close(poisson_loss(pred, obs, tw), expected)
     with pytest.raises(ValueError, match="constant"):
-        null_deviance_weights(np.ones((2, 5, 1)))
+        null_deviance_weights(np.ones(1), np.zeros(1))

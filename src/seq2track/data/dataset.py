@@ -91,17 +91,20 @@ class WindowDataset(Dataset):
     def __len__(self) -> int:
         return self.sequences.shape[0]
 
-    def target_sample(self, max_windows: int = 2048) -> np.ndarray:
-        """Targets (n, out_bins, T) of at most ``max_windows`` evenly spaced windows (for track statistics)."""
+    def track_moments(self, max_windows: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+        """Per track (T,): the mean target and the mean of y log y, over at most ``max_windows`` evenly
+        spaced windows read one at a time (memory: one window, whatever the number of tracks)."""
         n = len(self)
         if n == 0:
             raise ValueError("no windows in this split")
         idx = np.unique(np.linspace(0, n - 1, min(n, max_windows)).round().astype(int))
-        return np.asarray(self.targets[idx], dtype=np.float64)
-
-    def track_means(self, max_windows: int = 2048) -> np.ndarray:
-        """Mean target per track (T,) over the split, from at most ``max_windows`` evenly spaced windows."""
-        return self.target_sample(max_windows).mean(axis=(0, 1))
+        total, total_ylogy = 0.0, 0.0
+        for i in idx:
+            y = np.asarray(self.targets[i], dtype=np.float64)            # (out_bins, T)
+            total = total + y.sum(axis=0)
+            total_ylogy = total_ylogy + (y * np.log(np.where(y > 0, y, 1.0))).sum(axis=0)
+        count = len(idx) * self.targets.shape[1]
+        return total / count, total_ylogy / count
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch

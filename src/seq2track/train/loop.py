@@ -92,18 +92,10 @@ class Trainer:
                                        seed=cfg.seed)
         self.valid_set = WindowDataset(data_dir, "valid")
         self.tracks = json.loads((self.data_dir / "meta.json").read_text())["tracks"]
-        weights = None
-        if cfg.track_weights == "null_deviance":
-            try:
-                weights = torch.from_numpy(null_deviance_weights(self.train_set.target_sample(), cfg.track_weight_power)).float()
-            except ValueError as exc:
-                raise ConfigError("train.track_weights", f"{exc} ({self.data_dir})",
-                                  "set train.track_weights: uniform, or check the track's source") from exc
-            log.info("track loss weights %s", ", ".join(f"{t} {w:.3g}" for t, w in zip(self.tracks, weights)))
-        self.loss_fn = make_loss(cfg.loss, cfg.loss_total_weight, weights)
+        means, mean_ylogy = self.train_set.track_moments()
+        self.loss_fn = make_loss(cfg.loss, cfg.loss_total_weight, self._track_weights(means, mean_ylogy))
         model = Seq2Track(model_cfg)
         if cfg.head_bias_init:  # pretrained heads loaded below replace this start
-            means = self.train_set.track_means()
             model.init_head_bias(torch.from_numpy(means))
             log.info("head bias initialised at the training means %s",
                      ", ".join(f"{t} {m:.3g}" for t, m in zip(self.tracks, means)))
@@ -129,6 +121,18 @@ class Trainer:
         self.history: list[dict] = []
         self.best, self.stale = -np.inf, 0
         self.stop = StopRequest()
+
+    def _track_weights(self, means: np.ndarray, mean_ylogy: np.ndarray) -> torch.Tensor | None:
+        """Per-track loss weights for ``train.track_weights``; None for uniform."""
+        if self.cfg.track_weights != "null_deviance":
+            return None
+        try:
+            weights = null_deviance_weights(means, mean_ylogy, self.cfg.track_weight_power)
+        except ValueError as exc:
+            raise ConfigError("train.track_weights", f"{exc} ({self.data_dir})",
+                              "set train.track_weights: uniform, or check the track's source") from exc
+        log.info("track loss weights %s", ", ".join(f"{t} {w:.3g}" for t, w in zip(self.tracks, weights)))
+        return torch.from_numpy(weights).float()
 
     # ---------------------------------------------------------------- state
     def _save_state(self) -> None:
