@@ -2,10 +2,9 @@
 
 Loss: Poisson NLL of the observed binned counts given predicted rates, or Borzoi's Poisson-multinomial
 (``train.loss``; see ``losses``). The output head starts at each track's mean training target
-(``head_bias_init``; ``Seq2Track.init_head_bias`` says why). AdamW with linear warm-up, then constant or
-cosine-decayed learning rate; gradient clipping; optional bf16 autocast. Each global batch
-of ``batch_size`` windows comes from a permutation seeded by (seed, epoch) and is split evenly over the
-ranks, so N ranks compute the gradient one process would. Each epoch: validation loss and Pearson r per
+(``head_bias_init``; ``Seq2Track.init_head_bias`` says why). AdamW, linear warm-up, then constant or cosine
+learning rate; gradient clipping; optional bf16 autocast. Each global batch of ``batch_size`` windows
+comes from a permutation seeded by (seed, epoch), split evenly over the ranks (same gradient as one process). Each epoch: validation loss and Pearson r per
 track (validation windows sharded over ranks, gathered on rank 0); ``last.ckpt`` every epoch and
 ``best.ckpt`` when the mean validation r improves; optional early stopping; one row per epoch in
 ``history.tsv``. The full state (weights, optimizer, scheduler, RNG streams of every rank, epoch and
