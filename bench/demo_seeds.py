@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +28,14 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from seq2track.data.windows import WindowSpec  # noqa: E402
-from seq2track.device import resolve_device  # noqa: E402
+from seq2track.data.dataset import read_split_windows  # noqa: E402
+from seq2track.data.spec import DataSpec  # noqa: E402
+from seq2track.device import setup_device  # noqa: E402
 from seq2track.evaluate import noise_ceiling, split_predictions  # noqa: E402
-from seq2track.io.tables import read_track_sheet  # noqa: E402
 from seq2track.metrics import pearson_per_track  # noqa: E402
 from seq2track.model.checkpoint import load_checkpoint  # noqa: E402
-from seq2track.model.config import model_config_from  # noqa: E402
-from seq2track.train import TrainConfig, train  # noqa: E402
+from seq2track.train import train  # noqa: E402
+from seq2track.train.rule import model_config_for, train_config_from  # noqa: E402
 
 
 def _first_epoch(history: pd.DataFrame, column: str, level: float = 0.5) -> int | None:
@@ -58,30 +57,24 @@ def ensure_dataset(config: dict) -> Path:
 
 def ceiling(config: dict, data: Path, obs: np.ndarray) -> np.ndarray:
     sim_dir = REPO / config["simulate"]["out_dir"] / "expected"
-    meta = json.loads((data / "meta.json").read_text())
-    sheet = read_track_sheet(REPO / config["tracks"])
-    windows = pd.read_csv(data / "test.windows.bed", sep="\t", header=None, names=["chrom", "start", "end"],
-                          dtype={"chrom": str})
-    spec = WindowSpec(meta["length_bp"], meta["length_bp"], meta["bin_size_bp"], meta["crop_bins"])
-    return noise_ceiling([str(sim_dir / f"{t}.bw") for t in meta["tracks"]], sheet, windows, spec, obs)
+    spec = DataSpec.read(data / "meta.json")
+    return noise_ceiling([str(sim_dir / f"{t}.bw") for t in spec.track_ids], spec.tracks,
+                         read_split_windows(data, "test"), spec.window, obs)
 
 
 def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) -> dict:
-    meta = json.loads((data / "meta.json").read_text())
-    known = {f.name for f in fields(TrainConfig)}
-    section = {**config["train"], **overrides, "seed": seed, "device": "cpu", "num_threads": 2,
-               "checkpoint_every_steps": 0}
-    cfg = TrainConfig(**{k: v for k, v in section.items() if k in known})
-    model_cfg = model_config_from(config["model"]["preset"], config["model"].get("overrides"),
-                                  num_tracks=len(meta["tracks"]), crop_bins=meta["crop_bins"])
+    spec = DataSpec.read(data / "meta.json")
+    section = {**config["train"], **overrides, "device": "cpu", "num_threads": 2, "checkpoint_every_steps": 0}
+    cfg = train_config_from(section, config["model"], seed, threads=2)
+    model_cfg = model_config_for(config["model"], spec)
     t0 = time.perf_counter()
     history = train(data, model_cfg, cfg, out, run_config={"seed": seed, "bench": "demo_seeds"})
     seconds = time.perf_counter() - t0
     model, _ = load_checkpoint(out / "best.ckpt")
-    device = resolve_device("cpu", 2)
+    device = setup_device("cpu", 2)
     pred, obs = split_predictions(model, data, "test", device, config["predict"]["batch_size"], True)
     test_r, ceil = pearson_per_track(pred, obs), ceiling(config, data, obs)
-    tracks = meta["tracks"]
+    tracks = spec.track_ids
     return {"seed": seed, "epochs": cfg.epochs, "train_seconds": round(seconds, 1),
             "best_epoch": int(history.loc[history["valid_pearson_mean"].idxmax(), "epoch"]),
             "first_epoch_mean_r05": _first_epoch(history, "valid_pearson_mean"),

@@ -20,12 +20,12 @@ import pandas as pd
 import torch
 
 from seq2track.data.windows import WindowSpec
-from seq2track.device import resolve_device
+from seq2track.device import setup_device
 from seq2track.interpret.attention import tss_attention
 from seq2track.interpret.contributions import tss_contributions
 from seq2track.io.fasta import Genome, prepare_genome
 from seq2track.model import Seq2Track, model_config_from
-from seq2track.model.checkpoint import load_for_inference
+from seq2track.predict.model import load_predictor
 
 
 def _peak_rss_mb() -> float:
@@ -42,9 +42,10 @@ def main() -> None:
     args = ap.parse_args()
     torch.manual_seed(0)
     if args.checkpoint:
-        model, spec, device = load_for_inference(args.checkpoint)
+        model, spec, device = load_predictor(args.checkpoint)
+        spec = spec.window
     else:
-        device = resolve_device("auto")
+        device = setup_device("auto")
         model = Seq2Track(model_config_from(args.preset, num_tracks=3)).to(device).eval()
         spec = WindowSpec(args.length_bp, args.length_bp, model.cfg.bin_size_bp, model.cfg.crop_bins)
     rng = np.random.default_rng(0)

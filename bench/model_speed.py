@@ -30,7 +30,7 @@ from dataclasses import replace
 
 import torch
 
-from seq2track.device import CPU_MALLOC_ENV, resolve_device, tune_cpu_allocator
+from seq2track.device import CPU_MALLOC_ENV, setup_device, tune_cpu_allocator
 from seq2track.model import Seq2Track, model_config_from
 
 MODES = ("rotary", "sinusoidal", "enformer")
@@ -165,8 +165,8 @@ def main() -> None:
     if args.peak_of:
         torch.set_num_threads(args.threads or torch.get_num_threads())
         return _peak_child(args)
-    os.environ[CPU_MALLOC_ENV] = args.cpu_malloc  # read when resolve_device picks the CPU
-    device = resolve_device(args.device, args.threads)
+    os.environ[CPU_MALLOC_ENV] = args.cpu_malloc  # read when setup_device picks the CPU
+    device = setup_device(args.device, args.threads)
     torch.manual_seed(0)
     precisions = (args.precisions or ("fp32,bf16" if device.type == "cuda" else "fp32")).split(",")
     runs = [bench_preset(p, device, prec, args.repeats) for p in args.presets.split(",") for prec in precisions]

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seq2track.data.spec import DataSpec, TrackSpec
+from seq2track.data.windows import WindowSpec
 from seq2track.model import model_config_from
 from seq2track.train import TrainConfig
 from seq2track.train.launch import launch
@@ -37,14 +39,14 @@ def make_dataset(root: Path, n_train: int, length_bp: int, crop_bins: int, track
     for split, n in (("train", n_train), ("valid", 1), ("test", 1)):
         np.save(root / f"{split}.sequences.npy", rng.integers(0, 4, (n, length_bp), dtype=np.uint8))
         np.save(root / f"{split}.targets.npy", rng.poisson(2.0, (n, bins, tracks)).astype(np.float32))
-    (root / "meta.json").write_text(json.dumps({"tracks": [f"t{i}" for i in range(tracks)], "crop_bins": crop_bins,
-                                                "length_bp": length_bp, "bin_size_bp": 128}))
+    spec = DataSpec(WindowSpec(length_bp, length_bp, 128, crop_bins), tuple(TrackSpec(f"t{i}") for i in range(tracks)))
+    (root / "meta.json").write_text(json.dumps(spec.to_dict()))
     return root
 
 
 def run(data: Path, out: Path, preset: str, cfg: TrainConfig, tasks: int) -> float:
     """Training samples/s of one epoch."""
-    mc = model_config_from(preset, num_tracks=3, crop_bins=json.loads((data / "meta.json").read_text())["crop_bins"])
+    mc = model_config_from(preset, num_tracks=3, crop_bins=DataSpec.read(data / "meta.json").window.crop_bins)
     launch(data, mc, cfg, out, run_config={}, tasks=tasks)
     hist = pd.read_csv(out / "history.tsv", sep="\t")
     n = len(np.load(data / "train.sequences.npy", mmap_mode="r"))

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from seq2track.io.fasta import chrom_sizes_from_fai
+from seq2track.io.fasta import read_chrom_sizes
 from seq2track.predict.browser import write_igv_session
 from seq2track.runner import run_logged
 
@@ -17,7 +17,7 @@ def main() -> None:
                for path in inp.interpret]
     tracks.append(("TSS", inp.tss, "0,0,0"))
     chrom = p.chromosomes[0]
-    size = chrom_sizes_from_fai(inp.fai)[chrom]
+    size = read_chrom_sizes(inp.fai)[chrom]
     write_igv_session(out.igv, inp.fasta, tracks, f"{chrom}:1-{min(size, 200_000)}")
 
 

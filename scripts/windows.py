@@ -2,7 +2,8 @@
 
 import logging
 
-from seq2track.data.windows import WindowSpec, make_windows, split_report
+from seq2track.data.spec import window_from_dict
+from seq2track.data.windows import make_windows, split_report
 from seq2track.io.atomic import atomic_path
 from seq2track.io.fasta import Genome
 from seq2track.io.tables import read_bed
@@ -11,7 +12,7 @@ from seq2track.runner import run_logged
 
 def main() -> None:
     w, out = snakemake.params.windows, snakemake.output  # noqa: F821
-    spec = WindowSpec(w["length_bp"], w["stride_bp"], w["bin_size_bp"], w["crop_bins"])
+    spec = window_from_dict(w)
     windows = make_windows(Genome(snakemake.input.fasta), read_bed(snakemake.input.blacklist), spec,  # noqa: F821
                            w["max_n_fraction"], w["valid_chromosomes"], w["test_chromosomes"])
     with atomic_path(out.all) as tmp:

@@ -63,11 +63,12 @@ def build_tiny_dataset(out: Path, genome: Path, bigwig: Path, stride_bp: int, en
     import pandas as pd
 
     from seq2track.data.dataset import build_dataset
+    from seq2track.data.spec import DataSpec, TrackSpec
     from seq2track.data.windows import WindowSpec
 
     starts = np.arange(0, end_bp, stride_bp)
     windows = pd.DataFrame({"chrom": "chrA", "start": starts, "end": starts + 4096,
                             "split": np.where(starts < train_below, "train", "valid")})
-    sheet = pd.DataFrame({"id": ["t1"], "sum_stat": ["sum"], "scale": [1.0], "clip": [np.nan], "clip_soft": [np.nan]})
-    build_dataset(str(genome), [str(bigwig)], sheet, windows, WindowSpec(4096, stride_bp, 128, 4), out)
+    spec = DataSpec(WindowSpec(4096, stride_bp, 128, 4), (TrackSpec("t1"),))
+    build_dataset(str(genome), [str(bigwig)], spec, windows, out)
     return out

@@ -7,6 +7,7 @@ import pytest
 from seq2track.data.dataset import WindowDataset, build_dataset, shift_codes
 from seq2track.data.encoding import decode, encode, n_fraction, one_hot, reverse_complement_codes
 from seq2track.data.targets import pool_bins, transform
+from seq2track.data.spec import DataSpec, TrackSpec
 from seq2track.data.windows import WindowSpec, assign_splits, drop_blacklisted, make_windows, tile
 from seq2track.errors import ConfigError
 from seq2track.io.fasta import Genome
@@ -66,10 +67,10 @@ def test_dataset_targets_match_bigwig(tmp_path, tiny_genome, tiny_bigwig):
     spec = WindowSpec(4096, 4096, 128, 4)
     windows = pd.DataFrame({"chrom": ["chrA", "chrA", "chrB"], "start": [0, 8192, 0],
                             "end": [4096, 12288, 4096], "split": ["train", "valid", "test"]})
-    sheet = pd.DataFrame({"id": ["t"], "sum_stat": ["sum"], "scale": [2.0], "clip": [np.nan],
-                          "clip_soft": [np.nan]})
-    meta = build_dataset(str(tiny_genome), [str(bw)], sheet, windows, spec, tmp_path / "ds")
-    assert meta["n_windows"] == {"train": 1, "valid": 1, "test": 1} and meta["n_out_bins"] == 24
+    data_spec = DataSpec(spec, (TrackSpec("t", "sum", 2.0),))
+    meta = build_dataset(str(tiny_genome), [str(bw)], data_spec, windows, tmp_path / "ds")
+    assert meta["n_windows"] == {"train": 1, "valid": 1, "test": 1}
+    assert DataSpec.read(tmp_path / "ds" / "meta.json") == data_spec and data_spec.window.n_out_bins == 24
     ds = WindowDataset(tmp_path / "ds", "valid")
     x, y = ds[0]
     assert x.shape == (4096, 4) and y.shape == (24, 1)
@@ -83,8 +84,7 @@ def test_augmentation_is_seeded_and_flips_targets(tmp_path, tiny_genome, tiny_bi
     spec = WindowSpec(4096, 4096, 128, 4)
     windows = pd.DataFrame({"chrom": ["chrA"] * 8, "start": np.arange(8) * 4096, "end": np.arange(1, 9) * 4096,
                             "split": "train"})
-    sheet = pd.DataFrame({"id": ["t"], "sum_stat": ["sum"], "scale": [1.0], "clip": [np.nan], "clip_soft": [np.nan]})
-    build_dataset(str(tiny_genome), [str(bw)], sheet, windows, spec, tmp_path / "ds")
+    build_dataset(str(tiny_genome), [str(bw)], DataSpec(spec, (TrackSpec("t"),)), windows, tmp_path / "ds")
     plain, aug = WindowDataset(tmp_path / "ds", "train"), WindowDataset(tmp_path / "ds", "train", augment=True, seed=3)
     again = WindowDataset(tmp_path / "ds", "train", augment=True, seed=3)
     flipped = 0

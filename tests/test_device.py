@@ -8,8 +8,8 @@ import pytest
 
 PROBE = """
 import resource, statistics, torch
-from seq2track.device import resolve_device, tune_cpu_allocator
-resolve_device("cpu")
+from seq2track.device import setup_device, tune_cpu_allocator
+setup_device("cpu")
 def faults_of_one_step():
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     x = torch.empty(16 * 2 ** 20).fill_(1.0)   # 64 MiB: above glibc's mmap threshold

@@ -125,7 +125,7 @@ def test_profile_bigwig_takes_the_nearest_tss_and_reads_back(tmp_path):
     import bbi
     import pyBigWig
 
-    from seq2track.interpret.tracks import write_profile_bigwig
+    from seq2track.interpret.bigwig import write_profile_bigwig
 
     genes = pd.DataFrame({"chrom": ["chrA", "chrA", "chrB"], "tss": [10_000, 12_000, 5_000], "gene": ["a", "b", "c"]})
     n = SPEC.n_bins

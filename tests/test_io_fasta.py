@@ -4,7 +4,7 @@ import pysam
 import pytest
 
 from seq2track.errors import InputFileError
-from seq2track.io.fasta import Genome, chrom_sizes_from_fai, prepare_genome
+from seq2track.io.fasta import Genome, read_chrom_sizes, prepare_genome
 
 
 def test_prepare_genome_bgzips_indexes_and_keeps_chromosomes(tmp_path, tiny_fasta_gz):
@@ -12,7 +12,7 @@ def test_prepare_genome_bgzips_indexes_and_keeps_chromosomes(tmp_path, tiny_fast
     sizes = prepare_genome(tiny_fasta_gz, out, keep=["chrB"])
     assert sizes == {"chrB": 30_000}
     assert out.with_name("genome.fa.gz.fai").exists() and out.with_name("genome.fa.gz.gzi").exists()
-    assert chrom_sizes_from_fai(f"{out}.fai") == {"chrB": 30_000}
+    assert read_chrom_sizes(f"{out}.fai") == {"chrB": 30_000}
     with pysam.FastaFile(str(out)) as fa:  # bgzip random access through pysam
         assert list(fa.references) == ["chrB"]
     with gzip.open(tiny_fasta_gz, "rt") as fh:

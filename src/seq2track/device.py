@@ -40,18 +40,21 @@ def tune_cpu_allocator() -> bool:
     return _allocator_tuned
 
 
-def resolve_device(name: str = "auto", num_threads: int = 0) -> torch.device:
-    """'auto' -> CUDA when present, else CPU; ``num_threads`` > 0 sets CPU threads.
-
-    On CPU the allocator is tuned for tensor workloads (see ``tune_cpu_allocator``).
-    """
-    if num_threads > 0:
-        torch.set_num_threads(num_threads)
+def resolve_device(name: str = "auto") -> torch.device:
+    """'auto' -> CUDA when present, else CPU; an error when CUDA is asked for and absent. No side effects."""
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError("device", f"'{name}' requested but no CUDA device is visible", "use 'auto' or 'cpu'")
-    device = torch.device(name)
+    return torch.device(name)
+
+
+def setup_device(name: str = "auto", num_threads: int = 0) -> torch.device:
+    """The device for a compute job, set up process-wide: ``num_threads`` > 0 sets torch's CPU threads,
+    and on CPU the allocator is tuned for tensor workloads (``tune_cpu_allocator``)."""
+    if num_threads > 0:
+        torch.set_num_threads(num_threads)
+    device = resolve_device(name)
     if device.type == "cpu":
         tune_cpu_allocator()
     return device

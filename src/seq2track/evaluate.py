@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import matplotlib
 
@@ -12,22 +13,19 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from seq2track.data.dataset import WindowDataset, window_targets  # noqa: E402
+from seq2track.data.dataset import SPLITS, WindowDataset, read_split_windows, read_window_targets  # noqa: E402
+from seq2track.data.spec import DataSpec, TrackSpec  # noqa: E402
 from seq2track.data.windows import WindowSpec  # noqa: E402
-from seq2track.io.bigwig import BigWigReader  # noqa: E402
 from seq2track.io.atomic import atomic_path  # noqa: E402
 from seq2track.metrics import pearson_per_track  # noqa: E402
-from seq2track.predict.tracks import predict_windows  # noqa: E402
-from seq2track.model.trunk import Seq2Track  # noqa: E402
+from seq2track.model.inference import predict_dataset  # noqa: E402
+from seq2track.model.network import Seq2Track  # noqa: E402
 
 
 def split_predictions(model: Seq2Track, data_dir: str | os.PathLike, split: str, device: torch.device,
                       batch_size: int = 4, rc_average: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(predictions, targets), each (N, out_bins, T), for every window of ``split``."""
-    ds = WindowDataset(data_dir, split)
-    preds = [predict_windows(model, np.asarray(ds.sequences[i:i + batch_size]), device, rc_average)
-             for i in range(0, len(ds), batch_size)]
-    return np.concatenate(preds), np.asarray(ds.targets)
+    return predict_dataset(model, WindowDataset(data_dir, split), batch_size, device, rc_average)
 
 
 def metrics_table(pred: np.ndarray, obs: np.ndarray, tracks: list[str], split: str) -> pd.DataFrame:
@@ -38,20 +36,41 @@ def metrics_table(pred: np.ndarray, obs: np.ndarray, tracks: list[str], split: s
                          "pearson_r": r, "pearson_r_log1p": r_log})
 
 
-def noise_ceiling(expected_bigwigs: list[str], sheet: pd.DataFrame, windows: pd.DataFrame, spec: WindowSpec,
-                  obs: np.ndarray) -> np.ndarray:
+def noise_ceiling(expected_bigwigs: list[str], tracks: tuple[TrackSpec, ...], windows: pd.DataFrame,
+                  spec: WindowSpec, obs: np.ndarray) -> np.ndarray:
     """Pearson r per track between noise-free targets (from ``expected_bigwigs``) and ``obs``.
 
     No model can beat this on average: it is the agreement of the observed targets with the signal
     they were drawn from (the demo writes such expected tracks). Windows: chrom, start, end rows of ``obs``.
     """
-    readers = [BigWigReader(p) for p in expected_bigwigs]
-    try:
-        exp = np.stack([window_targets(readers, sheet, w.chrom, w.start, w.end, spec) for w in windows.itertuples()])
-    finally:
-        for r in readers:
-            r.close()
-    return pearson_per_track(exp, obs)
+    return pearson_per_track(read_window_targets(expected_bigwigs, tracks, windows, spec), obs)
+
+
+def evaluate_splits(model: Seq2Track, data_dir: str | os.PathLike, device: torch.device, batch_size: int = 4,
+                    rc_average: bool = True, expected_bigwigs: list[str] | None = None
+                    ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
+    """The metrics table of every split (with the noise ceiling when ``expected_bigwigs`` are given) and
+    the test split's (predictions, targets, windows)."""
+    spec = DataSpec.read(Path(data_dir) / "meta.json")
+    tables, test = [], None
+    for split in SPLITS:
+        windows = read_split_windows(data_dir, split)
+        pred, obs = split_predictions(model, data_dir, split, device, batch_size, rc_average)
+        table = metrics_table(pred, obs, spec.track_ids, split)
+        if expected_bigwigs:
+            table["noise_ceiling_r"] = noise_ceiling(expected_bigwigs, spec.tracks, windows, spec.window, obs)
+        tables.append(table)
+        test = (pred, obs, windows) if split == "test" else test
+    return pd.concat(tables), test
+
+
+def plot_most_active_window(pred: np.ndarray, obs: np.ndarray, windows: pd.DataFrame, spec: DataSpec,
+                            out_png: str | os.PathLike) -> None:
+    """``plot_locus`` of the window with the largest observed total (the most active test window)."""
+    i = int(np.argmax(obs.sum(axis=(1, 2))))
+    start = int(windows.start[i]) + spec.window.crop_bp
+    plot_locus(pred[i], obs[i], spec.track_ids, f"test window {windows.chrom[i]}:{start + 1:,}", out_png, start,
+               spec.window.bin_size_bp)
 
 
 def plot_locus(pred: np.ndarray, obs: np.ndarray, tracks: list[str], title: str, out_png: str | os.PathLike,

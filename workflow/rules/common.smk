@@ -1,12 +1,13 @@
 # Helpers, config and sheet validation, input functions. No rules here.
 import sys
 
-import pandas as pd
 from snakemake.utils import validate
 
 from seq2track.configcheck import check_config
 from seq2track.errors import ConfigError
 from seq2track.io.download import is_url
+from seq2track.io.tables import read_track_sheet_text
+from seq2track.train.config import TRAINING_SECTIONS
 
 try:  # one line naming the key; then snakemake's validate fills the defaults
     check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
@@ -14,9 +15,7 @@ except ConfigError as error:
     sys.exit(f"seq2track config error: {error}")
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
-TRACK_SHEET = pd.read_csv(config["tracks"], sep="\t", dtype=str, keep_default_na=False).set_index(
-    "id", drop=False
-)
+TRACK_SHEET = read_track_sheet_text(config["tracks"]).set_index("id", drop=False)
 validate(
     TRACK_SHEET.replace("", None).astype({"scale": float}),
     workflow.source_path("../schemas/tracks.schema.yaml"),
@@ -91,8 +90,7 @@ def pretrained_weights():
 
 def training_config():
     """The config sections that determine a trained model (others must not retrain it)."""
-    keys = ("run", "seed", "genome", "tracks", "windows", "model", "train")
-    return {key: config[key] for key in keys}
+    return {key: config[key] for key in TRAINING_SECTIONS}
 
 
 def interpret_bigwigs():

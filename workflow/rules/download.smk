@@ -43,8 +43,8 @@ rule download_track:
         source=lambda wc: TRACK_SHEET.loc[wc.track, "source"],
         url=lambda wc: remote_url(TRACK_SHEET.loc[wc.track, "source"]),
         sha256=lambda wc: TRACK_SHEET.loc[wc.track, "sha256"] or None,
-        md5=lambda wc: TRACK_SHEET.loc[wc.track].get("md5") or None,
-        format=lambda wc: TRACK_SHEET.loc[wc.track].get("format", ""),
+        md5=lambda wc: TRACK_SHEET.loc[wc.track, "md5"] or None,
+        format=lambda wc: TRACK_SHEET.loc[wc.track, "format"],
         names=chrom_names(),
         download=config["download"],
     log:

@@ -6,7 +6,6 @@ rule evaluate:
         arrays=dataset_arrays(),
         meta=f"{OUT}/dataset/meta.json",
         model=f"{OUT}/model/best.ckpt",
-        sheet=config["tracks"],
         expected=expected_tracks(),
     output:
         metrics=report(

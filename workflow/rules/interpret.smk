@@ -8,9 +8,7 @@ rule interpret:
         fai=f"{RES}/genome.fa.gz.fai",
         enhancers=f"{RES}/enhancers.tsv",
         tss=f"{RES}/tss.bed",
-        meta=f"{OUT}/dataset/meta.json",
         accessibility=accessibility_track(),
-        sheet=config["tracks"],
         observed=expand(f"{RES}/tracks/{{track}}.bw", track=TRACKS),
     output:
         scores=f"{OUT}/interpret/enhancer_scores.tsv",

@@ -12,7 +12,6 @@ rule windows:
         report=f"{OUT}/windows/split_report.tsv",
     params:
         windows=config["windows"],
-        crop_bins=config["windows"]["crop_bins"],
     log:
         f"{OUT}/logs/windows.log",
     conda:

@@ -1,11 +1,12 @@
 """The on-disk dataset: per split, uint8 sequence codes (N, L) and float32 targets (N, out_bins, T).
 
 Files in ``out_dir``: ``{split}.sequences.npy``, ``{split}.targets.npy``, ``{split}.windows.bed`` and
-``meta.json`` (track ids, bin size, crop). Arrays are opened memory-mapped for fast random access.
+``meta.json`` (the ``DataSpec``: geometry and tracks, plus window counts). Arrays are opened memory-mapped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -17,6 +18,7 @@ from torch.utils.data import Dataset
 
 from seq2track.data.encoding import encode, one_hot, reverse_complement_codes, N_CODE
 from seq2track.data.targets import pool_bins, transform
+from seq2track.data.spec import DataSpec, TrackSpec
 from seq2track.data.windows import WindowSpec
 from seq2track.io.atomic import atomic_path
 from seq2track.io.bigwig import BigWigReader
@@ -25,15 +27,23 @@ from seq2track.io.fasta import Genome
 SPLITS = ("train", "valid", "test")
 
 
-def window_targets(readers: list[BigWigReader], sheet: pd.DataFrame, chrom: str, start0: int, end: int,
+def window_targets(readers: list[BigWigReader], tracks: tuple[TrackSpec, ...], chrom: str, start0: int, end: int,
                    spec: WindowSpec) -> np.ndarray:
     """Transformed targets (out_bins, T) of one window; the crop is removed from both ends."""
     lo, hi = start0 + spec.crop_bp, end - spec.crop_bp
     cols = []
-    for reader, row in zip(readers, sheet.itertuples()):
-        binned = pool_bins(reader.values(chrom, lo, hi), spec.bin_size_bp, row.sum_stat)
-        cols.append(transform(binned, row.scale, row.clip_soft, row.clip))
+    for reader, track in zip(readers, tracks):
+        binned = pool_bins(reader.values(chrom, lo, hi), spec.bin_size_bp, track.sum_stat)
+        cols.append(transform(binned, track.scale, track.clip_soft, track.clip))
     return np.stack(cols, axis=-1)
+
+
+def read_window_targets(bigwigs: list[str], tracks: tuple[TrackSpec, ...], windows: pd.DataFrame,
+                        spec: WindowSpec) -> np.ndarray:
+    """Targets (N, out_bins, T) of ``windows`` (chrom, start, end rows) from ``bigwigs`` in track order."""
+    with contextlib.ExitStack() as stack:
+        readers = [stack.enter_context(BigWigReader(p)) for p in bigwigs]
+        return np.stack([window_targets(readers, tracks, w.chrom, w.start, w.end, spec) for w in windows.itertuples()])
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
@@ -42,35 +52,43 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
             np.save(fh, array)
 
 
-def build_dataset(genome_fa: str, bigwigs: list[str], sheet: pd.DataFrame, windows: pd.DataFrame,
-                  spec: WindowSpec, out_dir: str | os.PathLike) -> dict:
+def build_dataset(genome_fa: str, bigwigs: list[str], data_spec: DataSpec, windows: pd.DataFrame,
+                  out_dir: str | os.PathLike) -> dict:
     """Write sequences and targets for every window in ``windows`` (with a ``split`` column).
 
-    ``bigwigs`` are in track-sheet order. Returns the metadata written to meta.json.
+    ``bigwigs`` are in the order of ``data_spec.tracks``. Returns the metadata written to meta.json.
     """
-    out = Path(out_dir)
-    genome = Genome(genome_fa)
-    readers = [BigWigReader(p) for p in bigwigs]
-    counts = {}
+    with contextlib.ExitStack() as stack:
+        readers = [stack.enter_context(BigWigReader(p)) for p in bigwigs]
+        counts = _write_splits(Genome(genome_fa), readers, data_spec, windows, Path(out_dir))
+    meta = {**data_spec.to_dict(), "n_windows": counts}
+    with atomic_path(Path(out_dir) / "meta.json") as tmp:
+        tmp.write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def _write_splits(genome: Genome, readers: list[BigWigReader], data_spec: DataSpec, windows: pd.DataFrame,
+                  out: Path) -> dict[str, int]:
+    spec, tracks, counts = data_spec.window, data_spec.tracks, {}
     for split in SPLITS:
         part = windows[windows["split"] == split].reset_index(drop=True)
         seqs = np.full((len(part), spec.length_bp), N_CODE, dtype=np.uint8)
-        tgts = np.zeros((len(part), spec.n_out_bins, len(sheet)), dtype=np.float32)
+        tgts = np.zeros((len(part), spec.n_out_bins, len(tracks)), dtype=np.float32)
         for i, w in enumerate(part.itertuples()):
             seqs[i] = encode(genome.fetch(w.chrom, w.start, w.end))
-            tgts[i] = window_targets(readers, sheet, w.chrom, w.start, w.end, spec)
+            tgts[i] = window_targets(readers, tracks, w.chrom, w.start, w.end, spec)
         _save_npy(out / f"{split}.sequences.npy", seqs)
         _save_npy(out / f"{split}.targets.npy", tgts)
         with atomic_path(out / f"{split}.windows.bed") as tmp:
             part[["chrom", "start", "end"]].to_csv(tmp, sep="\t", header=False, index=False)
         counts[split] = len(part)
-    for r in readers:
-        r.close()
-    meta = {"tracks": sheet["id"].tolist(), "bin_size_bp": spec.bin_size_bp, "crop_bins": spec.crop_bins,
-            "length_bp": spec.length_bp, "n_out_bins": spec.n_out_bins, "n_windows": counts}
-    with atomic_path(out / "meta.json") as tmp:
-        tmp.write_text(json.dumps(meta, indent=2))
-    return meta
+    return counts
+
+
+def read_split_windows(data_dir: str | os.PathLike, split: str) -> pd.DataFrame:
+    """The (chrom, start, end) rows of a split, in dataset order."""
+    return pd.read_csv(Path(data_dir) / f"{split}.windows.bed", sep="\t", header=None, names=["chrom", "start", "end"],
+                       dtype={"chrom": str})
 
 
 class WindowDataset(Dataset):

@@ -16,7 +16,7 @@ import torch
 from seq2track.data.encoding import encode, one_hot
 from seq2track.data.windows import WindowSpec
 from seq2track.io.fasta import Genome
-from seq2track.model.trunk import Seq2Track
+from seq2track.model.network import Seq2Track
 
 
 def tss_window_start(tss: int, spec: WindowSpec) -> int:

@@ -16,7 +16,7 @@ from seq2track.data.encoding import one_hot
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import tss_window_batches
 from seq2track.io.fasta import Genome
-from seq2track.model.trunk import Seq2Track
+from seq2track.model.network import Seq2Track
 
 
 def _output_bin(offset_bp: int, spec: WindowSpec) -> int:

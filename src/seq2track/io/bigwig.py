@@ -90,3 +90,9 @@ class BigWigReader:
 
     def close(self) -> None:
         self._bw.close()
+
+    def __enter__(self) -> BigWigReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

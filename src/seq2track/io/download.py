@@ -47,15 +47,6 @@ def is_url(source: str) -> bool:
     return source.startswith(URL_SCHEMES)
 
 
-def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
-    """Hex digest of a file, read in chunks."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _ftp_permanent(exc: urllib.error.URLError) -> str:
     """The reply of a permanent FTP error (5xx) behind a urllib error, else ''."""
     cause = exc.__cause__ or exc.__context__

@@ -81,8 +81,8 @@ def prepare_genome(src: str | os.PathLike, out_fa_gz: str | os.PathLike, keep: l
     return sizes
 
 
-def chrom_sizes_from_fai(fai: str | os.PathLike) -> dict[str, int]:
-    """Read {chrom: length} from a .fai index."""
+def read_chrom_sizes(fai: str | os.PathLike) -> dict[str, int]:
+    """Read {chrom: length} from a chrom.sizes file or a .fai index (the first two columns)."""
     sizes: dict[str, int] = {}
     with open(fai) as fh:
         for line in fh:
@@ -95,11 +95,6 @@ def write_chrom_sizes(sizes: dict[str, int], path: str | os.PathLike) -> None:
     """Write a UCSC chrom.sizes file (name<TAB>length)."""
     with atomic_path(path) as tmp:
         tmp.write_text("".join(f"{c}\t{n}\n" for c, n in sizes.items()))
-
-
-def read_chrom_sizes(path: str | os.PathLike) -> dict[str, int]:
-    """Read a chrom.sizes file."""
-    return chrom_sizes_from_fai(path)
 
 
 class Genome:

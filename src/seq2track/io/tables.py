@@ -8,9 +8,9 @@ import pandas as pd
 
 from seq2track.errors import InputFileError
 
-TRACK_SHEET_COLUMNS = ["id", "source", "sha256", "assay", "sum_stat", "scale", "clip", "clip_soft",
-                       "description", "color"]
-OPTIONAL_SHEET_COLUMNS = ["md5", "format"]
+# the track sheet's columns; workflow/schemas/tracks.schema.yaml must agree (tested)
+TRACK_SHEET_COLUMNS = ["id", "source", "assay", "sum_stat", "scale", "description"]
+OPTIONAL_SHEET_COLUMNS = {"sha256": "", "md5": "", "format": "", "clip": "", "clip_soft": "", "color": "0,0,0"}
 EPCRISPR_COLUMNS = ["chrom", "chromStart", "chromEnd", "name", "chrTSS", "startTSS", "endTSS",
                     "measuredGeneSymbol", "Regulated"]
 BED_COLUMNS = ["chrom", "start", "end", "name", "score", "strand"]
@@ -39,12 +39,18 @@ def read_bed(path: str | os.PathLike, min_columns: int = 3) -> pd.DataFrame:
     return df
 
 
+def read_track_sheet_text(path: str | os.PathLike) -> pd.DataFrame:
+    """The track sheet as strings, optional columns filled with their defaults (no checks)."""
+    sheet = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    for col, default in OPTIONAL_SHEET_COLUMNS.items():
+        if col not in sheet.columns:
+            sheet[col] = default
+    return sheet
+
+
 def read_track_sheet(path: str | os.PathLike) -> pd.DataFrame:
     """Read and check the track sheet (one row per track; see config/tracks.tsv)."""
-    sheet = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    for col in OPTIONAL_SHEET_COLUMNS:
-        if col not in sheet.columns:
-            sheet[col] = ""
+    sheet = read_track_sheet_text(path)
     missing = [c for c in TRACK_SHEET_COLUMNS if c not in sheet.columns]
     if missing:
         raise InputFileError(str(path), f"missing columns {missing}", f"the sheet needs {TRACK_SHEET_COLUMNS}")

@@ -6,12 +6,10 @@ import os
 
 import torch
 
-from seq2track.data.windows import WindowSpec
-from seq2track.device import resolve_device
 from seq2track.errors import InputFileError
 from seq2track.io.atomic import atomic_path
 from seq2track.model.config import ModelConfig
-from seq2track.model.trunk import Seq2Track
+from seq2track.model.network import Seq2Track
 
 
 def save_checkpoint(path: str | os.PathLike, model: Seq2Track, run_config: dict, **extra) -> None:
@@ -34,16 +32,3 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     model.load_state_dict(payload["state_dict"])
     model.eval()
     return model.to(map_location), payload
-
-
-def load_for_inference(path: str | os.PathLike, num_threads: int = 0) -> tuple[Seq2Track, WindowSpec, torch.device]:
-    """The model on the best device, with the window geometry it was trained with (from the checkpoint)."""
-    device = resolve_device("auto", num_threads)
-    model, payload = load_checkpoint(path, device)
-    try:
-        w = payload["run_config"]["windows"]
-        spec = WindowSpec(w["length_bp"], w["stride_bp"], model.cfg.bin_size_bp, model.cfg.crop_bins)
-    except (KeyError, TypeError) as exc:
-        raise InputFileError(str(path), "checkpoint has no windows section in its run config",
-                             "use a checkpoint written by the train rule") from exc
-    return model, spec, device

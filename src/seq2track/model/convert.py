@@ -18,7 +18,7 @@ import torch
 
 from seq2track.errors import ConfigError, InputFileError
 from seq2track.model.config import ModelConfig, model_config_from
-from seq2track.model.trunk import Seq2Track, is_head
+from seq2track.model.network import Seq2Track, is_head
 
 log = logging.getLogger(__name__)
 

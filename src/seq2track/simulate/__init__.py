@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,19 @@ class SimulationParams:
     blacklist_bp: int = 4_000            # one artefact region per chromosome
     layout: LayoutParams = field(default_factory=LayoutParams)
     signal: SignalParams = field(default_factory=SignalParams)
+
+
+def params_from_config(section: dict, seed: int) -> SimulationParams:
+    """SimulationParams from the config's ``simulate`` section (its keys name LayoutParams and SignalParams
+    fields; lists become tuples) and the run's seed."""
+    layout_keys, signal_keys = {f.name for f in fields(LayoutParams)}, {f.name for f in fields(SignalParams)}
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in section.items()}
+    params = SimulationParams(seed=seed,
+                              layout=replace(LayoutParams(), **{k: v for k, v in values.items() if k in layout_keys}),
+                              signal=replace(SignalParams(), **{k: v for k, v in values.items() if k in signal_keys}))
+    if "chromosome_lengths" in section:
+        params = replace(params, chromosome_lengths=dict(section["chromosome_lengths"]))
+    return params
 
 
 def _gaps(chrom: str, length: int, p: SimulationParams, longest: str) -> list[tuple[int, int]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,15 @@ class TrainConfig:
                                         # windows under the current weights (precise BN); 0 = off
 
 
+# What determines a trained model: these config sections (the train rule reruns when they change) ...
+TRAINING_SECTIONS = ("run", "seed", "genome", "tracks", "windows", "model", "train")
+# ... except these train keys, which change how a run goes, not what it learns (a resume ignores them)
+RUN_ONLY_KEYS = ("log_every_steps", "checkpoint_every_steps", "requeue", "num_threads", "device")
+
+
 def seed_everything(seed: int) -> None:
+    import torch  # here, so that the workflow can read this module's constants without loading torch
+
     torch.manual_seed(seed)
     np.random.seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from seq2track.device import resolve_device
+from seq2track.device import setup_device
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,9 @@ def init_distributed(device_pref: str = "auto", num_threads: int = 0) -> DistCon
         _slurm_env()
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world <= 1:
-        return DistContext(device=resolve_device(device_pref, num_threads))
+        return DistContext(device=setup_device(device_pref, num_threads))
     rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
-    device = resolve_device(device_pref, num_threads)
+    device = setup_device(device_pref, num_threads)
     if device.type == "cuda":
         device = torch.device("cuda", local % torch.cuda.device_count())
         torch.cuda.set_device(device)

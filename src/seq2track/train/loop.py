@@ -16,9 +16,7 @@ the next step and, under Slurm with ``requeue``, requeues the job.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import math
 import os
 import shutil
 import socket
@@ -34,34 +32,25 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from seq2track.data.dataset import WindowDataset
+from seq2track.data.spec import DataSpec
 from seq2track.errors import ConfigError
 from seq2track.io.atomic import atomic_path
 from seq2track.model.checkpoint import save_checkpoint
 from seq2track.model.config import ModelConfig
 from seq2track.model.convert import init_from_pretrained
-from seq2track.model.trunk import Seq2Track
+from seq2track.model.network import Seq2Track
 from seq2track.train import distributed as ddp
 from seq2track.train.batchnorm import recalibrate_batchnorm
-from seq2track.train.config import TrainConfig, seed_everything
+from seq2track.train.config import RUN_ONLY_KEYS, TrainConfig, seed_everything
 from seq2track.train.losses import make_loss, null_deviance_weights
 from seq2track.train.sampler import GlobalBatches
+from seq2track.train.schedule import lr_factor
 from seq2track.train.signals import StopRequest, requeue_slurm_job
 from seq2track.train.validation import autocast, validate
 from seq2track.train.state import BEST_FILE, clear_state, fingerprint, load_state, rng_state, save_state, set_rng_state
 
 log = logging.getLogger(__name__)
 PLATEAU_R = 0.1  # validation r below this after plateau_warning_epochs epochs gets a warning
-
-
-def _lr_lambda(cfg: TrainConfig, total_steps: int):
-    def factor(step: int) -> float:
-        if step < cfg.warmup_steps:
-            return (step + 1) / cfg.warmup_steps
-        if cfg.lr_schedule == "constant":
-            return 1.0
-        progress = (step - cfg.warmup_steps) / max(1, total_steps - cfg.warmup_steps)
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-    return factor
 
 
 def _progress(total: int, desc: str, enabled: bool):
@@ -90,7 +79,9 @@ class Trainer:
         self.train_set = WindowDataset(data_dir, "train", augment=cfg.augment, max_shift_bp=cfg.max_shift_bp,
                                        seed=cfg.seed)
         self.valid_set = WindowDataset(data_dir, "valid")
-        self.tracks = json.loads((self.data_dir / "meta.json").read_text())["tracks"]
+        self.data_spec = DataSpec.read(self.data_dir / "meta.json")
+        self.data_spec.check_model(model_cfg.bin_size_bp, model_cfg.crop_bins, model_cfg.num_tracks)
+        self.tracks = self.data_spec.track_ids
         means, mean_ylogy = self.train_set.track_moments()
         self.loss_fn = make_loss(cfg.loss, cfg.loss_total_weight, self._track_weights(means, mean_ylogy))
         model = Seq2Track(model_cfg)
@@ -110,9 +101,8 @@ class Trainer:
         self.steps_per_epoch = GlobalBatches(len(self.train_set), cfg.batch_size, self.ctx, None,
                                               accumulation=cfg.grad_accumulation).batches_per_epoch()
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, _lr_lambda(cfg, cfg.epochs * self.steps_per_epoch))
-        resolved = {k: v for k, v in asdict(cfg).items() if k not in ("log_every_steps", "checkpoint_every_steps",
-                                                                        "requeue", "num_threads", "device")}
+            self.optimizer, lr_factor(cfg, cfg.epochs * self.steps_per_epoch))
+        resolved = {k: v for k, v in asdict(cfg).items() if k not in RUN_ONLY_KEYS}
         self.full_config = {**run_config, "train_resolved": asdict(cfg), "model_resolved": model_cfg.to_dict(),
                             "world_size": self.ctx.world_size}
         self.fingerprint = fingerprint(run_config, resolved, model_cfg.to_dict(), {"world": self.ctx.world_size})
@@ -211,6 +201,10 @@ class Trainer:
             bar.close()
         return total / max(n, 1), False
 
+    def _checkpoint(self, path: Path, row: dict) -> None:
+        save_checkpoint(path, self.module, self.full_config, data_spec=self.data_spec.to_dict(), epoch=self.epoch + 1,
+                        metrics=row)
+
     def _end_epoch(self, train_loss: float, seconds: float) -> bool:
         """Validate, write checkpoints and history; True when early stopping says stop."""
         self._recalibrate_batchnorm()
@@ -221,12 +215,11 @@ class Trainer:
             self.history.append(row)
             log.info("epoch %d train_loss %.4f valid_loss %.4f valid_r %.3f (%.0f s)", self.epoch + 1, train_loss,
                      row["valid_loss"], row["valid_pearson_mean"], seconds)
-            save_checkpoint(self.out / "last.ckpt", self.module, self.full_config, epoch=self.epoch + 1, metrics=row)
+            self._checkpoint(self.out / "last.ckpt", row)
             score = row["valid_pearson_mean"] if np.isfinite(row["valid_pearson_mean"]) else -np.inf
             if self.epoch == 0 or score > self.best:
                 self.best, self.stale = score, 0
-                save_checkpoint(self.state_dir / BEST_FILE, self.module, self.full_config, epoch=self.epoch + 1,
-                                metrics=row)
+                self._checkpoint(self.state_dir / BEST_FILE, row)
             else:
                 self.stale += 1
             self._warn_if_plateau()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
 
 from seq2track.metrics import pearson_per_track
-from seq2track.model.trunk import Seq2Track
+from seq2track.model.inference import predict_dataset
+from seq2track.model.network import Seq2Track
 from seq2track.train import distributed as ddp
 from seq2track.train.config import TrainConfig
 
@@ -16,25 +16,12 @@ def autocast(cfg: TrainConfig, device: torch.device):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
 
 
-@torch.no_grad()
-def predict_arrays(model: Seq2Track, dataset, batch_size: int, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
-    """Predictions and targets (N, out_bins, T) for a whole split (or a rank's shard), in order."""
-    model.eval()
-    preds, obs = [], []
-    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        preds.append(model(x.to(device)).float().cpu().numpy())
-        obs.append(y.numpy())
-    if not preds:
-        return np.zeros((0,)), np.zeros((0,))
-    return np.concatenate(preds), np.concatenate(obs)
-
-
 def validate(module: Seq2Track, valid_set, cfg: TrainConfig, ctx: ddp.DistContext, tracks: list[str],
               loss_fn) -> dict:
     """Validation metrics on rank 0 (every rank predicts its shard); {} on the other ranks."""
     shard = torch.utils.data.Subset(valid_set, list(range(ctx.rank, len(valid_set), ctx.world_size)))
     with autocast(cfg, ctx.device):
-        pred, obs = predict_arrays(module, shard, max(1, cfg.batch_size // ctx.world_size), ctx.device)
+        pred, obs = predict_dataset(module, shard, max(1, cfg.batch_size // ctx.world_size), ctx.device)
     parts = ddp.gather_objects(ctx, (pred, obs))
     if not ctx.is_main:
         return {}

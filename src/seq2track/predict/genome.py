@@ -13,23 +13,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seq2track.data.encoding import N_CODE, encode, one_hot
+from seq2track.data.encoding import N_CODE, encode
 from seq2track.data.windows import WindowSpec
 from seq2track.io.bigwig import write_bigwig_bins
 from seq2track.io.fasta import Genome
-from seq2track.model.trunk import Seq2Track
-
-
-@torch.no_grad()
-def predict_windows(model: Seq2Track, codes: np.ndarray, device: torch.device, rc_average: bool = True
-                    ) -> np.ndarray:
-    """Codes (B, L) uint8 -> predictions (B, out_bins, T); optionally averaged with the reverse strand."""
-    x = torch.from_numpy(one_hot(codes)).to(device)
-    pred = model(x)
-    if rc_average:
-        x_rc = x.flip(1).flip(2)                     # reverse, and A<->T, C<->G (ACGT order)
-        pred = 0.5 * (pred + model(x_rc).flip(1))
-    return pred.float().cpu().numpy()
+from seq2track.model.inference import predict_windows
+from seq2track.model.network import Seq2Track
 
 
 def predict_regions(model: Seq2Track, genome: Genome, chroms: list[str], spec: WindowSpec, device: torch.device,

@@ -1,0 +1,88 @@
+"""The interpret rule's work: TSS attention and gradient x input over test-split genes, scored against
+enhancer–gene pairs, written as tables, figures and browser tracks (scripts/interpret.py adapts Snakemake)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import pandas as pd
+
+from seq2track.data.dataset import window_targets
+from seq2track.data.encoding import encode
+from seq2track.data.spec import DataSpec
+from seq2track.interpret.attention import tss_attention, tss_window_start
+from seq2track.interpret.bigwig import write_profile_bigwig
+from seq2track.interpret.contributions import tss_contributions
+from seq2track.interpret.enhancers import add_accessibility_baselines, score_pairs, summarise
+from seq2track.interpret.plots import plot_attention_vs_distance, plot_gene_locus, plot_pr_curves
+from seq2track.io.atomic import atomic_path
+from seq2track.io.bigwig import BigWigReader
+from seq2track.io.fasta import Genome, read_chrom_sizes
+from seq2track.io.tables import read_bed, read_enhancer_pairs
+from seq2track.predict.model import load_predictor
+from seq2track.model.inference import predict_windows
+
+
+def genes_and_pairs(tss_bed: str, enhancers_tsv: str, chromosomes: list[str], max_genes: int | None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Genes (chrom, tss, gene) on ``chromosomes`` (the first ``max_genes``) and the pairs of those genes."""
+    pairs = read_enhancer_pairs(enhancers_tsv)
+    pairs = pairs[pairs["chrTSS"].isin(chromosomes)].reset_index(drop=True)
+    tss = read_bed(tss_bed, min_columns=4)
+    genes = (tss[tss["chrom"].isin(chromosomes)].rename(columns={"start": "tss", "name": "gene"})
+             [["chrom", "tss", "gene"]].reset_index(drop=True))
+    if max_genes:
+        genes = genes.iloc[:max_genes]
+        pairs = pairs[pairs["measuredGeneSymbol"].isin(genes["gene"])].reset_index(drop=True)
+    return genes, pairs
+
+
+def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, threads: int, out) -> None:
+    """Everything the rule writes; ``inp``/``out`` are its named inputs and outputs, ``cfg`` the interpret section."""
+    model, spec, device = load_predictor(inp.model, threads)
+    genes, pairs = genes_and_pairs(inp.tss, inp.enhancers, chromosomes, cfg["max_genes"])
+    genome, window, tss_bins = Genome(inp.fasta), spec.window, cfg.get("tss_bins", 1)
+    attention = tss_attention(model, genome, genes, window, device, cfg["batch_size"], tuple(cfg["aggregations"]),
+                              tss_bins=tss_bins)
+    profiles = {f"attention_{a}": (rows, window.bin_size_bp) for a, rows in attention.items()}
+    gxi = tss_contributions(model, genome, genes, window, spec.track_ids.index(cfg["track"]), device,
+                            cfg["batch_size"], rc_average=True, tss_bins=tss_bins)
+    profiles["grad_x_input"] = (abs(gxi), 1)
+    scored = score_pairs(pairs, genes, profiles, window, cfg["aggregate"])
+    methods = list(profiles) + ["inverse_distance"]
+    if inp.accessibility:
+        scored = add_accessibility_baselines(scored, inp.accessibility[0])
+        methods += ["accessibility", "abc"]
+    summary = summarise(scored, methods, cfg["bootstrap"], seed)
+    sizes = read_chrom_sizes(inp.fai)
+    for agg, path in zip(cfg["aggregations"], out.attention_bw):
+        write_profile_bigwig(path, genes, attention[agg], window.bin_size_bp, window, sizes)
+    write_profile_bigwig(out.contributions_bw, genes, gxi, 1, window, sizes)
+    with atomic_path(out.scores) as tmp:
+        scored.to_csv(tmp, sep="\t", index=False)
+    with atomic_path(out.summary) as tmp:
+        summary.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+    plot_attention_vs_distance(scored, summary, "attention_mean" if "attention_mean" in scored else methods[0],
+                               out.plot)
+    plot_pr_curves(scored, methods, out.pr_curves)
+    shown = attention["mean" if "mean" in attention else next(iter(attention))]
+    plot_top_gene(model, genome, genes, scored, shown, gxi, spec, device, list(inp.observed), out.locus)
+
+
+def plot_top_gene(model, genome: Genome, genes: pd.DataFrame, scored: pd.DataFrame, attention: np.ndarray,
+                  gxi: np.ndarray, spec: DataSpec, device, observed_bigwigs: list[str], out_png) -> None:
+    """The per-locus figure for the gene with the most regulated enhancers in reach."""
+    counts = scored[scored["in_reach"] & scored["Regulated"]].groupby("measuredGeneSymbol").size()
+    gene = counts.idxmax() if len(counts) else genes["gene"].iloc[0]
+    row = int(np.flatnonzero(genes["gene"].to_numpy() == gene)[0])
+    chrom, tss = genes["chrom"].iloc[row], int(genes["tss"].iloc[row])
+    window = spec.window
+    start = tss_window_start(tss, window)
+    with contextlib.ExitStack() as stack:
+        readers = [stack.enter_context(BigWigReader(p)) for p in observed_bigwigs]
+        observed = window_targets(readers, spec.tracks, chrom, start, start + window.length_bp, window)
+    predicted = predict_windows(model, encode(genome.fetch(chrom, start, start + window.length_bp))[None], device)[0]
+    pairs = scored[(scored["measuredGeneSymbol"] == gene) & scored["in_reach"]]
+    plot_gene_locus(gene, start, window, spec.track_ids, observed, predicted, attention[row], gxi[row], pairs, tss,
+                    out_png)

@@ -1,0 +1,42 @@
+"""The one inference loop: predictions of one-hot batches (optionally averaged with the reverse strand),
+used by validation during training, evaluation, genome-wide prediction and interpretation plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from seq2track.data.encoding import one_hot
+from seq2track.model.network import Seq2Track
+
+
+@torch.no_grad()
+def predict_onehot(model: Seq2Track, x: torch.Tensor, rc_average: bool = True) -> torch.Tensor:
+    """One-hot (B, L, 4) on the model's device -> (B, out_bins, T); with ``rc_average`` the mean of the
+    forward strand and the reverse complement (reversed back)."""
+    pred = model(x)
+    if rc_average:
+        x_rc = x.flip(1).flip(2)                     # reverse, and A<->T, C<->G (ACGT order)
+        pred = 0.5 * (pred + model(x_rc).flip(1))
+    return pred
+
+
+def predict_windows(model: Seq2Track, codes: np.ndarray, device: torch.device, rc_average: bool = True
+                    ) -> np.ndarray:
+    """Codes (B, L) uint8 -> predictions (B, out_bins, T) as float32 numpy."""
+    x = torch.from_numpy(one_hot(codes)).to(device)
+    return predict_onehot(model, x, rc_average).float().cpu().numpy()
+
+
+def predict_dataset(model: Seq2Track, dataset: Dataset, batch_size: int, device: torch.device,
+                    rc_average: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions and targets (N, out_bins, T) for every (one-hot, targets) item of ``dataset``, in order."""
+    model.eval()
+    preds, obs = [], []
+    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        preds.append(predict_onehot(model, x.to(device), rc_average).float().cpu().numpy())
+        obs.append(y.numpy())
+    if not preds:
+        return np.zeros((0,)), np.zeros((0,))
+    return np.concatenate(preds), np.concatenate(obs)
