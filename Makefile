@@ -22,11 +22,14 @@ demo: install
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/config.yaml --report results/demo/report.html
 	@echo "demo finished: results/demo/ (predictions/*.bw, evaluation/, interpret/, report.html)"
 
-test: install
+test: install lint
 	$(PY) -m pytest
 
+# fast checks first: Snakemake's linter, Snakefile formatting, Python lint (settings in pyproject.toml)
 lint: install
 	$(SNAKEMAKE) --lint --configfile config/config.yaml
+	$(VENV)/bin/snakefmt --check .
+	$(VENV)/bin/ruff check .
 
 clean-demo:
 	rm -rf results/demo resources/demo resources/demo-sources logs/demo benchmarks/demo

@@ -4,8 +4,9 @@
 
 A file of --size-mb is served by a loopback HTTP server (``python -m http.server`` in its own process)
 and fetched alternately by ``seq2track fetch`` (plain, and with sha256 verification) and by ``curl``
-(plain, and followed by ``sha256sum``), each in its own process; peak RSS comes from that process's rusage (wait4). The FASTA part writes a
-random multi-record FASTA of --fasta-mb and times ``prepare_genome`` (validation + bgzip + faidx).
+(plain, and followed by ``sha256sum``), each in its own process; peak RSS comes from that process's
+rusage (wait4). The FASTA part writes a random multi-record FASTA of --fasta-mb and times
+``prepare_genome`` (validation + bgzip + faidx).
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def bench_download(size_mb: int, repeats: int, workdir: Path) -> dict:
                      "peak_rss_MB": None if cmd[0] == "sh" else round(rss[name], 1)}  # sh: not its children
               for (name, t), cmd in zip(times.items(), runs.values())}
     if "curl" in result:
-        result["seq2track"]["throughput_vs_curl"] = round(result["seq2track"]["MB_per_s"] / result["curl"]["MB_per_s"], 3)
+        ours = result["seq2track"]
+        ours["throughput_vs_curl"] = round(ours["MB_per_s"] / result["curl"]["MB_per_s"], 3)
         result["seq2track_sha256"]["throughput_vs_curl_then_sha256sum"] = round(
             result["seq2track_sha256"]["MB_per_s"] / result["curl_then_sha256sum"]["MB_per_s"], 3)
     return result

@@ -145,7 +145,8 @@ def bench_preset(preset: str, device: torch.device, precision: str, repeats: int
                           "bp_per_s": round(batch * sequence_bp / median), "peak_memory_MB": round(peaks[name], 1)}
         ref = rows["enformer_pytorch"]["sequences_per_s"]
         for mode in MODES:
-            rows[f"ours_{mode}"]["speedup_vs_enformer_pytorch"] = round(rows[f"ours_{mode}"]["sequences_per_s"] / ref, 3)
+            ours = rows[f"ours_{mode}"]
+            ours["speedup_vs_enformer_pytorch"] = round(ours["sequences_per_s"] / ref, 3)
         result[phase] = rows
     return result
 

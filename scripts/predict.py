@@ -1,15 +1,15 @@
 """Snakemake adapter: predict the requested chromosomes; one bigWig per track."""
 
 from seq2track.io.fasta import Genome
-from seq2track.model.checkpoint import load_for_inference
 from seq2track.predict import predict_to_bigwigs
+from seq2track.predict.model import load_predictor
 from seq2track.runner import run_logged
 
 
 def main() -> None:
     p, inp, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
-    model, spec, device = load_for_inference(inp.model, snakemake.threads)  # noqa: F821
-    predict_to_bigwigs(model, Genome(inp.fasta), p.chromosomes, spec, list(out.tracks), device,
+    model, spec, device = load_predictor(inp.model, snakemake.threads)  # noqa: F821
+    predict_to_bigwigs(model, Genome(inp.fasta), p.chromosomes, spec.window, list(out.tracks), device,
                        batch_size=p.predict["batch_size"], rc_average=p.predict["rc_average"])
 
 

@@ -31,7 +31,8 @@ def test_tss_from_gencode_gtf(tmp_path):
         fh.write(_gtf_line("1", "exon", 1201, 1300, "+", gene_a))
         fh.write(_gtf_line("2", "gene", 2001, 9000, "-", gene_b))
         fh.write(_gtf_line("2", "gene", 10001, 20000, "-", gene_c))
-        fh.write(_gtf_line("KI270728.1", "gene", 1, 20, "+", 'gene_id "ENSG4.1"; gene_type "protein_coding"; gene_name "X";'))
+        attrs = 'gene_id "ENSG4.1"; gene_type "protein_coding"; gene_name "X";'
+        fh.write(_gtf_line("KI270728.1", "gene", 1, 20, "+", attrs))
     out = tmp_path / "tss.bed"
     df = prepare_tss(raw, out, SIZES, ChromNames.from_config("ensembl_to_ucsc"))
     bed = read_bed(out, min_columns=6)

@@ -31,7 +31,11 @@ SIM = config["simulate"]
 SIM_DIR = SIM.get("out_dir", "resources/demo-sources")
 PY_ENV = "../../envs/seq2track.yaml"
 
-ANNOTATIONS = {"blacklist.bed": "blacklist", "tss.bed": "tss", "enhancers.tsv": "enhancers"}
+ANNOTATIONS = {
+    "blacklist.bed": "blacklist",
+    "tss.bed": "tss",
+    "enhancers.tsv": "enhancers",
+}
 
 
 wildcard_constraints:
@@ -53,7 +57,10 @@ def remote_url(source):
 def chrom_names():
     """Chromosome-name settings every download rule applies (see seq2track.io.chroms)."""
     genome = config["genome"]
-    return {"aliases": genome.get("chrom_aliases"), "extra_contigs": genome.get("extra_contigs")}
+    return {
+        "aliases": genome.get("chrom_aliases"),
+        "extra_contigs": genome.get("extra_contigs"),
+    }
 
 
 def annotation_source(wildcards):
@@ -65,7 +72,11 @@ def predict_chromosomes():
 
 
 def dataset_arrays():
-    return [f"{OUT}/dataset/{split}.{kind}.npy" for split in SPLITS for kind in ("sequences", "targets")]
+    return [
+        f"{OUT}/dataset/{split}.{kind}.npy"
+        for split in SPLITS
+        for kind in ("sequences", "targets")
+    ]
 
 
 def expected_tracks():
@@ -95,7 +106,9 @@ def training_config():
 
 def interpret_bigwigs():
     """The interpretation browser tracks: TSS attention per aggregation and gradient x input."""
-    attention = expand(f"{OUT}/interpret/attention_{{agg}}.bw", agg=config["interpret"]["aggregations"])
+    attention = expand(
+        f"{OUT}/interpret/attention_{{agg}}.bw", agg=config["interpret"]["aggregations"]
+    )
     return attention + [f"{OUT}/interpret/grad_x_input.bw"]
 
 

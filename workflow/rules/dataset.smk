@@ -11,16 +11,16 @@ rule dataset:
     output:
         arrays=dataset_arrays(),
         meta=f"{OUT}/dataset/meta.json",
-    params:
-        windows=config["windows"],
     log:
         f"{OUT}/logs/dataset.log",
     benchmark:
         f"{OUT}/benchmarks/dataset.tsv"
+    conda:
+        PY_ENV
     resources:
         mem_mb=8000,
         runtime=60,
-    conda:
-        PY_ENV
+    params:
+        windows=config["windows"],
     script:
         "../../scripts/dataset.py"

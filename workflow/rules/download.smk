@@ -11,6 +11,16 @@ rule download_genome:
         gzi=f"{RES}/genome.fa.gz.gzi",
         sizes=f"{RES}/chrom.sizes",
         source_sizes=f"{RES}/source.chrom.sizes",
+    log:
+        f"logs/{GENOME}/download_genome.log",
+    benchmark:
+        f"benchmarks/{GENOME}/download_genome.tsv"
+    retries: 1
+    conda:
+        PY_ENV
+    resources:
+        mem_mb=4000,
+        runtime=240,
     params:
         url=remote_url(config["genome"]["fasta"]["source"]),
         sha256=config["genome"]["fasta"].get("sha256"),
@@ -18,16 +28,6 @@ rule download_genome:
         chromosomes=config["genome"].get("chromosomes"),
         names=chrom_names(),
         download=config["download"],
-    log:
-        f"logs/{GENOME}/download_genome.log",
-    benchmark:
-        f"benchmarks/{GENOME}/download_genome.tsv"
-    retries: 1
-    resources:
-        mem_mb=4000,
-        runtime=240,
-    conda:
-        PY_ENV
     script:
         "../../scripts/download_genome.py"
 
@@ -39,6 +39,14 @@ rule download_track:
         source_sizes=f"{RES}/source.chrom.sizes",
     output:
         f"{RES}/tracks/{{track}}.bw",
+    log:
+        f"logs/{GENOME}/download_track_{{track}}.log",
+    retries: 1
+    conda:
+        PY_ENV
+    resources:
+        mem_mb=8000,
+        runtime=120,
     params:
         source=lambda wc: TRACK_SHEET.loc[wc.track, "source"],
         url=lambda wc: remote_url(TRACK_SHEET.loc[wc.track, "source"]),
@@ -47,14 +55,6 @@ rule download_track:
         format=lambda wc: TRACK_SHEET.loc[wc.track, "format"],
         names=chrom_names(),
         download=config["download"],
-    log:
-        f"logs/{GENOME}/download_track_{{track}}.log",
-    retries: 1
-    resources:
-        mem_mb=8000,
-        runtime=120,
-    conda:
-        PY_ENV
     script:
         "../../scripts/download_track.py"
 
@@ -65,6 +65,11 @@ rule download_annotation:
         source_sizes=f"{RES}/source.chrom.sizes",
     output:
         f"{RES}/{{annotation}}",
+    log:
+        f"logs/{GENOME}/download_{{annotation}}.log",
+    retries: 1
+    conda:
+        PY_ENV
     params:
         kind=lambda wc: ANNOTATIONS[wc.annotation],
         source=lambda wc: annotation_source(wc)["source"],
@@ -75,10 +80,5 @@ rule download_annotation:
         gene_types=config["tss"].get("gene_types"),
         names=chrom_names(),
         download=config["download"],
-    log:
-        f"logs/{GENOME}/download_{{annotation}}.log",
-    retries: 1
-    conda:
-        PY_ENV
     script:
         "../../scripts/download_annotation.py"

@@ -18,17 +18,17 @@ rule evaluate:
             caption="../report/locus.rst",
             category="Evaluation",
         ),
-    params:
-        predict=config["predict"],
     log:
         f"{OUT}/logs/evaluate.log",
     benchmark:
         f"{OUT}/benchmarks/evaluate.tsv"
+    conda:
+        PY_ENV
     threads: 2
     resources:
         mem_mb=8000,
         runtime=60,
-    conda:
-        PY_ENV
+    params:
+        predict=config["predict"],
     script:
         "../../scripts/evaluate.py"

@@ -12,7 +12,10 @@ rule interpret:
         observed=expand(f"{RES}/tracks/{{track}}.bw", track=TRACKS),
     output:
         scores=f"{OUT}/interpret/enhancer_scores.tsv",
-        attention_bw=expand(f"{OUT}/interpret/attention_{{agg}}.bw", agg=config["interpret"]["aggregations"]),
+        attention_bw=expand(
+            f"{OUT}/interpret/attention_{{agg}}.bw",
+            agg=config["interpret"]["aggregations"],
+        ),
         contributions_bw=f"{OUT}/interpret/grad_x_input.bw",
         summary=report(
             f"{OUT}/interpret/summary.tsv",
@@ -34,19 +37,19 @@ rule interpret:
             caption="../report/pr_curves.rst",
             category="Interpretation",
         ),
-    params:
-        chromosomes=config["windows"]["test_chromosomes"],
-        interpret=config["interpret"],
-        seed=config["seed"],
     log:
         f"{OUT}/logs/interpret.log",
     benchmark:
         f"{OUT}/benchmarks/interpret.tsv"
+    conda:
+        PY_ENV
     threads: 2
     resources:
         mem_mb=8000,
         runtime=2 * 60,
-    conda:
-        PY_ENV
+    params:
+        chromosomes=config["windows"]["test_chromosomes"],
+        interpret=config["interpret"],
+        seed=config["seed"],
     script:
         "../../scripts/interpret.py"

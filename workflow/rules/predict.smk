@@ -8,19 +8,19 @@ rule predict:
         fai=f"{RES}/genome.fa.gz.fai",
     output:
         tracks=expand(f"{OUT}/predictions/{{track}}.bw", track=TRACKS),
-    params:
-        chromosomes=predict_chromosomes(),
-        predict=config["predict"],
     log:
         f"{OUT}/logs/predict.log",
     benchmark:
         f"{OUT}/benchmarks/predict.tsv"
+    conda:
+        PY_ENV
     threads: 2
     resources:
         mem_mb=8000,
         runtime=6 * 60,
-    conda:
-        PY_ENV
+    params:
+        chromosomes=predict_chromosomes(),
+        predict=config["predict"],
     script:
         "../../scripts/predict.py"
 
@@ -35,14 +35,14 @@ rule igv_session:
         tss=f"{RES}/tss.bed",
     output:
         igv=f"{OUT}/predictions/igv_session.xml",
-    params:
-        chromosomes=predict_chromosomes(),
-        tracks=TRACKS,
-        colors=TRACK_SHEET["color"].tolist(),
     log:
         f"{OUT}/logs/igv_session.log",
     localrule: True
     conda:
         PY_ENV
+    params:
+        chromosomes=predict_chromosomes(),
+        tracks=TRACKS,
+        colors=TRACK_SHEET["color"].tolist(),
     script:
         "../../scripts/igv_session.py"

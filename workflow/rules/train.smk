@@ -21,21 +21,21 @@ rule train:
         ),
         model_yaml=f"{OUT}/model/model.yaml",
         provenance=f"{OUT}/model/provenance.json",
-    params:
-        model=config["model"],
-        train=config["train"],
-        seed=config["seed"],
-        run_config=training_config(),
     log:
         f"{OUT}/logs/train.log",
     benchmark:
         f"{OUT}/benchmarks/train.tsv"
+    conda:
+        PY_ENV
     threads: 2
     resources:
         tasks=config["train"]["tasks"],
         mem_mb=16000,
         runtime=24 * 60,
-    conda:
-        PY_ENV
+    params:
+        model=config["model"],
+        train=config["train"],
+        seed=config["seed"],
+        run_config=training_config(),
     script:
         "../../scripts/train.py"

@@ -10,11 +10,11 @@ rule windows:
         all=f"{OUT}/windows/all.bed",
         splits=expand(f"{OUT}/windows/{{split}}.bed", split=SPLITS),
         report=f"{OUT}/windows/split_report.tsv",
-    params:
-        windows=config["windows"],
     log:
         f"{OUT}/logs/windows.log",
     conda:
         PY_ENV
+    params:
+        windows=config["windows"],
     script:
         "../../scripts/windows.py"

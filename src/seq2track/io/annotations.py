@@ -33,7 +33,8 @@ def _map_column(df: pd.DataFrame, col: str, path: Path, sizes: dict[str, int], n
     unknown = ~mapped.isin(list(sizes)) & ~mapped.map(names.is_extra)
     if unknown.any():
         row = int(unknown.to_numpy().nonzero()[0][0])
-        raise InputFileError(str(path), f"line {row + line_offset}: chromosome '{df[col].iloc[row]}' is not in the genome",
+        raise InputFileError(str(path),
+                             f"line {row + line_offset}: chromosome '{df[col].iloc[row]}' is not in the genome",
                              "set genome.chrom_aliases or use a file made for this assembly")
     return mapped
 

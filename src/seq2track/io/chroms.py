@@ -14,7 +14,8 @@ from seq2track.errors import InputFileError
 
 # Contigs a track or annotation may carry although the reference lacks them (decoys, EBV, alt/random,
 # unplaced scaffolds, mitochondria): their data are dropped. Any other unknown name is an error.
-DEFAULT_EXTRA_CONTIGS = r"^(chrEBV|chrM|MT|chrUn_.*|.*_(random|alt|fix|decoy)|(KI|GL|KN|KV|JH)\d+(\.\d+|v\d+)?|.*_hap\d+)$"
+DEFAULT_EXTRA_CONTIGS = (r"^(chrEBV|chrM|MT|chrUn_.*|.*_(random|alt|fix|decoy)"
+                         r"|(KI|GL|KN|KV|JH)\d+(\.\d+|v\d+)?|.*_hap\d+)$")
 _ENSEMBL_NUMERIC = re.compile(r"^([0-9]+|X|Y)$")
 
 

@@ -29,7 +29,8 @@ def _validated_records(src: str | os.PathLike, keep: list[str] | None, all_sizes
             for rec in fh:
                 name = rename(rec.name)
                 if name in all_sizes:
-                    raise InputFileError(str(src), f"duplicate sequence name '{name}'", "give each record a unique name")
+                    raise InputFileError(str(src), f"duplicate sequence name '{name}'",
+                                         "give each record a unique name")
                 seq = rec.sequence or ""
                 all_sizes[name] = len(seq)
                 if keep is not None and name not in keep:
@@ -42,7 +43,8 @@ def _validated_records(src: str | os.PathLike, keep: list[str] | None, all_sizes
                                          "use IUPAC nucleotide letters only")
                 yield name, seq
     except OSError as exc:
-        raise InputFileError(str(src), f"cannot be read as FASTA ({exc})", "check the file and its compression") from exc
+        raise InputFileError(str(src), f"cannot be read as FASTA ({exc})",
+                             "check the file and its compression") from exc
     if keep is not None:
         missing = [c for c in keep if c not in all_sizes]
         if missing:

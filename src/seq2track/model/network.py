@@ -20,8 +20,8 @@ from seq2track.model.layers import (GELU, AttentionPool, MultiHeadAttention, Res
                                     sinusoidal_embedding)
 from seq2track.model.relative import RelativeMultiHeadAttention
 
-HEAD_MODULES = ("head", "extra_heads")
-MAX_LOG_RATE = 30.0  # exp output: logits clamped here (e^30 ~ 1e13) so a bad step cannot overflow  # the output heads; every other child module is the trunk
+HEAD_MODULES = ("head", "extra_heads")  # the output heads; every other child module is the trunk
+MAX_LOG_RATE = 30.0  # exp output: logits clamped here (e^30 ~ 1e13) so a bad step cannot overflow
 
 
 def is_head(name: str) -> bool:

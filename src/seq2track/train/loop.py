@@ -2,15 +2,16 @@
 
 Loss: Poisson NLL of the observed binned counts given predicted rates, or Borzoi's Poisson-multinomial
 (``train.loss``; see ``losses``). The output head starts at each track's mean training target
-(``head_bias_init``; ``Seq2Track.init_head_bias`` says why). AdamW, linear warm-up, then constant or cosine
-learning rate; gradient clipping; optional bf16 autocast. Each global batch of ``batch_size`` windows
-comes from a permutation seeded by (seed, epoch), split evenly over the ranks (same gradient as one process). Each epoch: validation loss and Pearson r per
-track (validation windows sharded over ranks, gathered on rank 0); ``last.ckpt`` every epoch and
-``best.ckpt`` when the mean validation r improves; optional early stopping; one row per epoch in
-``history.tsv``. The full state (weights, optimizer, scheduler, RNG streams of every rank, epoch and
-batch position) goes to ``<out>/resume/state.ckpt`` every ``checkpoint_every_steps`` steps and at each
-epoch end; a rerun resumes from it. SIGUSR1 or SIGTERM (Slurm's pre-timeout signal) saves the state at
-the next step and, under Slurm with ``requeue``, requeues the job.
+(``head_bias_init``; ``Seq2Track.init_head_bias`` says why). AdamW, linear warm-up, then constant or
+cosine learning rate; gradient clipping; optional bf16 autocast. Each global batch of ``batch_size``
+windows comes from a permutation seeded by (seed, epoch), split evenly over the ranks (same gradient as
+one process). Each epoch: validation loss and Pearson r per track (validation windows sharded over
+ranks, gathered on rank 0); ``last.ckpt`` every epoch and ``best.ckpt`` when the mean validation r
+improves; optional early stopping; one row per epoch in ``history.tsv``. The full state (weights,
+optimizer, scheduler, RNG streams of every rank, epoch and batch position) goes to
+``<out>/resume/state.ckpt`` every ``checkpoint_every_steps`` steps and at each epoch end; a rerun resumes
+from it. SIGUSR1 or SIGTERM (Slurm's pre-timeout signal) saves the state at the next step and, under
+Slurm with ``requeue``, requeues the job.
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ class Trainer:
         if self.ctx.distributed and self.ctx.device.type == "cuda":  # SyncBatchNorm is GPU-only in torch;
             model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)  # on CPU each rank normalises its share
         self.module = model.to(self.ctx.device)
-        self.model = (DistributedDataParallel(self.module, device_ids=[self.ctx.device] if self.ctx.device.type == "cuda"
-                                              else None) if self.ctx.distributed else self.module)
+        device_ids = [self.ctx.device] if self.ctx.device.type == "cuda" else None
+        self.model = DistributedDataParallel(self.module, device_ids) if self.ctx.distributed else self.module
         trainable = [p for p in self.module.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
         self.steps_per_epoch = GlobalBatches(len(self.train_set), cfg.batch_size, self.ctx, None,
