@@ -28,6 +28,7 @@ def _probe(setting: str) -> tuple[bool, float]:
     return tuned == "True", float(faults)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc mallopt")
 def test_tuned_allocator_reuses_freed_tensor_memory():
     tuned, faults_tuned = _probe("tuned")

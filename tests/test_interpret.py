@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from seq2track.data.windows import WindowSpec
@@ -94,6 +95,7 @@ def test_gradient_x_input_matches_finite_differences():
         assert np.isclose(contrib[pos].item(), finite, rtol=1e-3, atol=1e-8), pos
 
 
+@pytest.mark.slow
 def test_rc_averaged_contributions_map_back_to_forward_coordinates(tiny_genome):
     """The reverse-strand half of gradient x input, checked by finite differences on the RC window."""
     from seq2track.data.encoding import encode, one_hot

@@ -26,7 +26,7 @@ from seq2track.model.config import ModelConfig
 from seq2track.train import TrainConfig, train
 from test_workflow import smk, workdir  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.slurm
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 RUN_DIR = Path("/run/seq2track-slurm")
 
 

@@ -21,6 +21,8 @@ from seq2track.train.signals import EXIT_REQUEUED
 
 MODEL = dict(dropout=0.0, final_dropout=0.0)  # no dropout: ranks draw other masks than one process
 
+pytestmark = pytest.mark.slow  # torchrun ranks and killed/resumed runs (5-13 s each)
+
 
 @pytest.fixture
 def dataset_dir(tmp_path, tiny_genome, tiny_bigwig):

@@ -17,6 +17,7 @@ import pytest
 from conftest import REPO
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+pytestmark = pytest.mark.slow  # every test here starts Snakemake (10-90 s each)
 
 
 @pytest.fixture
@@ -82,7 +83,6 @@ def test_missing_source_file_names_its_path(workdir):
     assert "resources/tiny-sources/genome.fa.gz" in res.stdout + res.stderr
 
 
-@pytest.mark.slow
 def test_whole_dag_on_tiny_config(workdir):
     res = smk(workdir, "--cores", "2", "--configfile", "config/tiny.yaml")
     assert res.returncode == 0, res.stderr[-4000:]

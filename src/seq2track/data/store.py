@@ -1,0 +1,175 @@
+"""The genome store: per chromosome, uint8 sequence codes and binned, transformed targets (bins x tracks),
+as plain ``.npy`` files opened memory-mapped. Built once per (genome, track sheet, bin size); windows are
+(chrom, start) rows over it, so a new stride, length or shift policy needs no rebuild.
+
+Layout of a store folder::
+
+    groups/<i>/<chrom>.seq.npy       uint8 codes (chrom length,)          A=0 C=1 G=2 T=3 N=4
+    groups/<i>/<chrom>.targets.npy   float32 or float16 (length // bin_size_bp, tracks)
+    groups/<i>/group.json            the chromosomes of group i
+    store.json                       sizes, group of each chromosome, bin size, tracks + transforms,
+                                     target dtype, sha256 of the FASTA index and of every bigWig
+
+Groups are built by separate jobs (Snakemake scatters them; on Slurm they run in parallel) and each job
+streams its chromosomes in fixed-size chunks, written with plain file writes (not a writable memmap, whose
+dirty pages would count as resident memory), so peak memory is a chunk, not a chromosome or a genome.
+Why ``.npy`` and not zarr: a window is one contiguous slice of an uncompressed array, which a memmap
+serves with no decompression and no dependency; memmaps open lazily in each DataLoader worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from seq2track.data.encoding import N_CODE, encode
+from seq2track.data.spec import TrackSpec
+from seq2track.data.targets import pool_bins, transform
+from seq2track.errors import InputFileError
+from seq2track.io.atomic import atomic_path
+from seq2track.io.bigwig import BigWigReader
+from seq2track.io.fasta import Genome
+
+STORE_JSON = "store.json"
+CHUNK_BP = 1 << 22            # sequence written 4 Mb at a time
+CHUNK_TARGET_BYTES = 1 << 25  # target rows written ~32 MB at a time (fewer bins when there are many tracks)
+
+
+def assign_groups(sizes: dict[str, int], n_groups: int) -> list[list[str]]:
+    """Chromosomes in ``n_groups`` groups of similar total length (largest first into the lightest group);
+    deterministic; within a group, chromosomes keep the genome's order."""
+    loads, groups = [0] * n_groups, [[] for _ in range(n_groups)]
+    for chrom in sorted(sizes, key=lambda c: (-sizes[c], list(sizes).index(c))):
+        i = loads.index(min(loads))
+        groups[i].append(chrom)
+        loads[i] += sizes[chrom]
+    order = {c: k for k, c in enumerate(sizes)}
+    return [sorted(g, key=order.get) for g in groups]
+
+
+def _write_npy_stream(path: Path, dtype, shape: tuple[int, ...], chunks) -> None:
+    """Write an .npy of ``shape`` from an iterable of arrays (row-major pieces), atomically."""
+    with atomic_path(path, suffix=".npy") as tmp, open(tmp, "wb") as fh:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
+        np.lib.format.write_array_header_1_0(fh, header)
+        written = 0
+        for chunk in chunks:
+            chunk = np.ascontiguousarray(chunk, dtype=dtype)
+            fh.write(chunk.tobytes())
+            written += chunk.size
+        if written != int(np.prod(shape)):
+            raise RuntimeError(f"{path}: wrote {written} values for shape {shape}")
+
+
+def _sequence_chunks(genome: Genome, chrom: str):
+    size = genome.sizes[chrom]
+    for lo in range(0, size, CHUNK_BP):
+        yield encode(genome.fetch(chrom, lo, min(size, lo + CHUNK_BP)))
+
+
+def _target_chunks(readers: list[BigWigReader], tracks: tuple[TrackSpec, ...], chrom: str, n_bins: int,
+                   bin_size_bp: int):
+    step = max(1, CHUNK_TARGET_BYTES // (4 * max(len(tracks), bin_size_bp)))  # bounds the block and one track's bases
+    for b0 in range(0, n_bins, step):
+        b1 = min(n_bins, b0 + step)
+        block = np.empty((b1 - b0, len(tracks)), dtype=np.float32)
+        for t, (reader, track) in enumerate(zip(readers, tracks)):
+            binned = pool_bins(reader.values(chrom, b0 * bin_size_bp, b1 * bin_size_bp), bin_size_bp, track.sum_stat)
+            block[:, t] = transform(binned, track.scale, track.clip_soft, track.clip)
+        yield block
+
+
+def build_store_group(genome_fa: str, bigwigs: list[str], tracks: tuple[TrackSpec, ...], bin_size_bp: int,
+                      chroms: list[str], out_dir: str | os.PathLike, target_dtype: str = "float32") -> None:
+    """Write the sequence and target arrays of ``chroms`` (one group) into ``out_dir``, chunk by chunk."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    genome = Genome(genome_fa)
+    with contextlib.ExitStack() as stack:
+        readers = [stack.enter_context(BigWigReader(p)) for p in bigwigs]
+        for chrom in chroms:
+            size = genome.sizes[chrom]
+            _write_npy_stream(out / f"{chrom}.seq.npy", np.uint8, (size,), _sequence_chunks(genome, chrom))
+            n_bins = size // bin_size_bp
+            _write_npy_stream(out / f"{chrom}.targets.npy", target_dtype, (n_bins, len(tracks)),
+                              _target_chunks(readers, tracks, chrom, n_bins, bin_size_bp))
+    with atomic_path(out / "group.json") as tmp:
+        tmp.write_text(json.dumps({"chromosomes": chroms}))
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_store_index(store_dir: str | os.PathLike, group_dirs: list[str], fai: str, bigwigs: list[str],
+                      tracks: tuple[TrackSpec, ...], bin_size_bp: int, target_dtype: str = "float32") -> dict:
+    """Gather the groups into ``store.json`` (paths relative to the store folder)."""
+    store = Path(store_dir)
+    sizes = dict(line.split("\t")[:2] for line in Path(fai).read_text().splitlines())
+    where = {}
+    for group in group_dirs:
+        for chrom in json.loads((Path(group) / "group.json").read_text())["chromosomes"]:
+            where[chrom] = os.path.relpath(group, store)
+    missing = sorted(set(sizes) - set(where))
+    if missing:
+        raise InputFileError(str(store), f"no group holds chromosomes {missing}", "rebuild the store")
+    index = {"bin_size_bp": bin_size_bp, "target_dtype": target_dtype,
+             "tracks": [asdict(t) for t in tracks], "sizes": {c: int(s) for c, s in sizes.items()},
+             "groups": where, "sha256": {"fai": file_sha256(fai), **{Path(p).name: file_sha256(p) for p in bigwigs}}}
+    with atomic_path(store / STORE_JSON) as tmp:
+        tmp.write_text(json.dumps(index, indent=2))
+    return index
+
+
+class GenomeStore:
+    """Read access to a store: sequence codes and targets by genomic coordinates. Arrays open lazily, so a
+    store object is cheap to pickle into DataLoader workers."""
+
+    def __init__(self, store_dir: str | os.PathLike) -> None:
+        self.root = Path(store_dir)
+        try:
+            index = json.loads((self.root / STORE_JSON).read_text())
+        except (OSError, ValueError) as exc:
+            raise InputFileError(str(self.root / STORE_JSON), f"cannot be read ({exc})",
+                                 "rebuild the store (rerun the workflow)") from exc
+        self.sizes: dict[str, int] = index["sizes"]
+        self.bin_size_bp: int = index["bin_size_bp"]
+        self.tracks = tuple(TrackSpec(**t) for t in index["tracks"])
+        self._groups: dict[str, str] = index["groups"]
+        self._open: dict[tuple[str, str], np.ndarray] = {}
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_open": {}}
+
+    def _array(self, chrom: str, kind: str) -> np.ndarray:
+        key = (chrom, kind)
+        if key not in self._open:
+            if chrom not in self._groups:
+                raise KeyError(f"chromosome {chrom!r} is not in the store {self.root}")
+            self._open[key] = np.load(self.root / self._groups[chrom] / f"{chrom}.{kind}.npy", mmap_mode="r")
+        return self._open[key]
+
+    def codes(self, chrom: str, start0: int, end: int) -> np.ndarray:
+        """uint8 codes of [start0, end); positions outside the chromosome are N."""
+        seq, size = self._array(chrom, "seq"), self.sizes[chrom]
+        lo, hi = max(0, start0), min(end, size)
+        if lo == start0 and hi == end:
+            return np.array(seq[lo:hi])
+        out = np.full(end - start0, N_CODE, dtype=np.uint8)
+        if hi > lo:
+            out[lo - start0:hi - start0] = seq[lo:hi]
+        return out
+
+    def targets(self, chrom: str, bin_start: int, bin_end: int) -> np.ndarray:
+        """float32 targets (bins, tracks) of bins [bin_start, bin_end) of the chromosome."""
+        return np.asarray(self._array(chrom, "targets")[bin_start:bin_end], dtype=np.float32)
