@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seq2track.data.dataset import WindowDataset, write_dataset
 from seq2track.data.spec import DataSpec, TrackSpec
+from seq2track.data.store import write_store_from_arrays
 from seq2track.data.windows import WindowSpec
 from seq2track.model import model_config_from
 from seq2track.train import TrainConfig
@@ -32,15 +34,18 @@ from seq2track.train.launch import launch
 
 
 def make_dataset(root: Path, n_train: int, length_bp: int, crop_bins: int, tracks: int = 3, seed: int = 0) -> Path:
-    """Random uint8 sequence codes and Poisson targets in the on-disk layout of seq2track.data.dataset."""
+    """Random sequence codes and Poisson targets in a genome store, with ``n_train`` train windows and one
+    valid and one test window (non-overlapping) as the run's dataset."""
     rng = np.random.default_rng(seed)
-    bins = length_bp // 128 - 2 * crop_bins
-    root.mkdir(parents=True, exist_ok=True)
-    for split, n in (("train", n_train), ("valid", 1), ("test", 1)):
-        np.save(root / f"{split}.sequences.npy", rng.integers(0, 4, (n, length_bp), dtype=np.uint8))
-        np.save(root / f"{split}.targets.npy", rng.poisson(2.0, (n, bins, tracks)).astype(np.float32))
+    size = (n_train + 2) * length_bp
     spec = DataSpec(WindowSpec(length_bp, length_bp, 128, crop_bins), tuple(TrackSpec(f"t{i}") for i in range(tracks)))
-    (root / "meta.json").write_text(json.dumps(spec.to_dict()))
+    codes = {"chrS": rng.integers(0, 4, size, dtype=np.uint8)}
+    targets = {"chrS": rng.poisson(2.0, (size // 128, tracks)).astype(np.float32)}
+    store = write_store_from_arrays(root.parent / f"{root.name}-store", codes, targets, spec.tracks)
+    starts = np.arange(n_train + 2) * length_bp
+    windows = pd.DataFrame({"chrom": "chrS", "start": starts, "end": starts + length_bp,
+                            "split": ["train"] * n_train + ["valid", "test"]})
+    write_dataset(store, windows, spec, root)
     return root
 
 
@@ -49,7 +54,7 @@ def run(data: Path, out: Path, preset: str, cfg: TrainConfig, tasks: int) -> flo
     mc = model_config_from(preset, num_tracks=3, crop_bins=DataSpec.read(data / "meta.json").window.crop_bins)
     launch(data, mc, cfg, out, run_config={}, tasks=tasks)
     hist = pd.read_csv(out / "history.tsv", sep="\t")
-    n = len(np.load(data / "train.sequences.npy", mmap_mode="r"))
+    n = len(WindowDataset(data, "train"))
     return n / float(hist["seconds"].iloc[0])
 
 

@@ -58,11 +58,26 @@ def tiny_bigwig(tmp_path) -> tuple[Path, dict[str, np.ndarray]]:
     return path, values
 
 
+def build_dataset_over_store(out: Path, genome: Path, bigwigs: list[Path], spec, windows, groups: int = 2) -> Path:
+    """A run's dataset folder over a genome store built from ``bigwigs`` in ``groups`` groups."""
+    from seq2track.data.dataset import write_dataset
+    from seq2track.data.store import assign_groups, build_store_group, write_store_index
+    from seq2track.io.fasta import Genome
+
+    store, paths, dirs = out.parent / f"{out.name}-store", [str(b) for b in bigwigs], []
+    for i, chroms in enumerate(assign_groups(Genome(genome).sizes, groups)):
+        dirs.append(str(store / "groups" / str(i)))
+        build_store_group(str(genome), paths, spec.tracks, spec.window.bin_size_bp, chroms, dirs[-1])
+    write_store_index(store, dirs, Genome(genome).sizes, [f"{genome}.fai", *paths], spec.tracks,
+                      spec.window.bin_size_bp)
+    write_dataset(store, windows, spec, out)
+    return out
+
+
 def build_tiny_dataset(out: Path, genome: Path, bigwig: Path, stride_bp: int, end_bp: int, train_below: int) -> Path:
-    """A one-track on-disk dataset of 4,096 bp windows over chrA (train before ``train_below``, valid after)."""
+    """A one-track dataset of 4,096 bp windows over chrA (train before ``train_below``, valid after)."""
     import pandas as pd
 
-    from seq2track.data.dataset import build_dataset
     from seq2track.data.spec import DataSpec, TrackSpec
     from seq2track.data.windows import WindowSpec
 
@@ -70,5 +85,4 @@ def build_tiny_dataset(out: Path, genome: Path, bigwig: Path, stride_bp: int, en
     windows = pd.DataFrame({"chrom": "chrA", "start": starts, "end": starts + 4096,
                             "split": np.where(starts < train_below, "train", "valid")})
     spec = DataSpec(WindowSpec(4096, stride_bp, 128, 4), (TrackSpec("t1"),))
-    build_dataset(str(genome), [str(bigwig)], spec, windows, out)
-    return out
+    return build_dataset_over_store(out, genome, [bigwig], spec, windows)

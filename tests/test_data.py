@@ -1,10 +1,14 @@
 """Encoding, targets, windows and the on-disk dataset."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
-from seq2track.data.dataset import WindowDataset, build_dataset, shift_codes
+from conftest import build_dataset_over_store
+from seq2track.data.dataset import WindowDataset
 from seq2track.data.encoding import decode, encode, n_fraction, one_hot, reverse_complement_codes
 from seq2track.data.targets import pool_bins, transform
 from seq2track.data.spec import DataSpec, TrackSpec
@@ -68,15 +72,16 @@ def test_dataset_targets_match_bigwig(tmp_path, tiny_genome, tiny_bigwig):
     windows = pd.DataFrame({"chrom": ["chrA", "chrA", "chrB"], "start": [0, 8192, 0],
                             "end": [4096, 12288, 4096], "split": ["train", "valid", "test"]})
     data_spec = DataSpec(spec, (TrackSpec("t", "sum", 2.0),))
-    meta = build_dataset(str(tiny_genome), [str(bw)], data_spec, windows, tmp_path / "ds")
+    build_dataset_over_store(tmp_path / "ds", tiny_genome, [bw], data_spec, windows)
+    meta = json.loads((tmp_path / "ds" / "meta.json").read_text())
     assert meta["n_windows"] == {"train": 1, "valid": 1, "test": 1}
     assert DataSpec.read(tmp_path / "ds" / "meta.json") == data_spec and data_spec.window.n_out_bins == 24
     ds = WindowDataset(tmp_path / "ds", "valid")
     x, y = ds[0]
-    assert x.shape == (4096, 4) and y.shape == (24, 1)
+    assert x.shape == (4096,) and x.dtype == torch.uint8 and y.shape == (24, 1)
     expected = 2.0 * values["chrA"][8192 + 512:12288 - 512].reshape(24, 128).sum(axis=1)
     np.testing.assert_allclose(y[:, 0].numpy(), expected)
-    assert Genome(tiny_genome).fetch("chrA", 8192, 8200) == decode(np.argmax(x[:8].numpy(), axis=1))
+    assert Genome(tiny_genome).fetch("chrA", 8192, 12288) == decode(x.numpy())
 
 
 def test_augmentation_is_seeded_and_flips_targets(tmp_path, tiny_genome, tiny_bigwig):
@@ -84,7 +89,7 @@ def test_augmentation_is_seeded_and_flips_targets(tmp_path, tiny_genome, tiny_bi
     spec = WindowSpec(4096, 4096, 128, 4)
     windows = pd.DataFrame({"chrom": ["chrA"] * 8, "start": np.arange(8) * 4096, "end": np.arange(1, 9) * 4096,
                             "split": "train"})
-    build_dataset(str(tiny_genome), [str(bw)], DataSpec(spec, (TrackSpec("t"),)), windows, tmp_path / "ds")
+    build_dataset_over_store(tmp_path / "ds", tiny_genome, [bw], DataSpec(spec, (TrackSpec("t"),)), windows)
     plain, aug = WindowDataset(tmp_path / "ds", "train"), WindowDataset(tmp_path / "ds", "train", augment=True, seed=3)
     again = WindowDataset(tmp_path / "ds", "train", augment=True, seed=3)
     flipped = 0
@@ -96,8 +101,3 @@ def test_augmentation_is_seeded_and_flips_targets(tmp_path, tiny_genome, tiny_bi
             flipped += 1
             assert (ya.flip(0) == plain[i][1]).all()
     assert 0 < flipped < 8
-
-
-def test_shift_codes():
-    c = encode("ACGT")
-    assert decode(shift_codes(c, 1)) == "NACG" and decode(shift_codes(c, -2)) == "GTNN"

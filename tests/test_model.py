@@ -4,6 +4,7 @@ import math
 from dataclasses import replace
 
 import pytest
+import numpy as np
 import torch
 from einops import rearrange
 
@@ -171,3 +172,15 @@ def test_config_errors():
         model_config_from("tiny", {"positional": "alibi"})
     with pytest.raises(ConfigError, match="divisible by 6"):
         model_config_from("tiny", {"positional": "enformer"})
+
+
+def test_model_takes_uint8_codes_as_its_one_hot():
+    from seq2track.data.encoding import one_hot
+    from seq2track.model.network import one_hot_codes
+
+    codes = np.random.default_rng(0).integers(0, 5, (2, 2048)).astype(np.uint8)   # N included
+    assert torch.equal(one_hot_codes(torch.from_numpy(codes)), torch.from_numpy(one_hot(codes)))
+    torch.manual_seed(0)
+    model = Seq2Track(model_config_from("tiny", num_tracks=2, crop_bins=2)).eval()
+    with torch.no_grad():
+        assert torch.equal(model(torch.from_numpy(codes)), model(torch.from_numpy(one_hot(codes))))

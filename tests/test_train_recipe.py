@@ -16,6 +16,7 @@ from seq2track.errors import ConfigError
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.checkpoint import load_checkpoint, save_checkpoint
 from seq2track.train import TrainConfig, train
+from seq2track.train import loop as loop_module
 from seq2track.train.batchnorm import recalibrate_batchnorm
 from seq2track.train.curves import plot_history
 from seq2track.train.losses import make_loss, null_deviance_weights, poisson_loss, poisson_multinomial_loss
@@ -90,19 +91,22 @@ def test_recalibrated_batchnorm_statistics_are_the_mean_of_batch_statistics():
     torch.testing.assert_close(model[1].running_var, var)
 
 
-def test_plateau_warning_and_training_curve(tmp_path, tiny_genome, tiny_bigwig, caplog):
-    """The tiny track is Poisson noise: validation r stays ~0, so the warning must come after epoch 1."""
+def test_plateau_warning_and_training_curve(tmp_path, tiny_genome, tiny_bigwig, caplog, monkeypatch):
+    """The tiny track is Poisson noise, so validation r stays near 0; on 72 validation bins chance alone
+    reaches |r| ~ 0.1-0.2, so the plateau level is raised to 0.5 here: the warning must come once, after
+    epoch 1, whatever the draw."""
+    monkeypatch.setattr(loop_module, "PLATEAU_R", 0.5)
     data = build_tiny_dataset(tmp_path / "ds", tiny_genome, tiny_bigwig[0], 2048, 30_000, 24_000)
     mc = model_config_from("tiny", num_tracks=1, crop_bins=4)
     cfg = TrainConfig(epochs=2, batch_size=3, warmup_steps=2, seed=5, device="cpu", plateau_warning_epochs=1)
     with caplog.at_level(logging.INFO, logger="seq2track.train.loop"):
         hist = train(data, mc, cfg, tmp_path / "run", run_config={})
-    assert hist["valid_pearson_mean"].max() < 0.1
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "below 0.1 after 1 epochs" in r.message]
+    assert hist["valid_pearson_mean"].max() < 0.5
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "below 0.5 after 1 epochs" in r.message]
     assert len(warnings) == 1                                      # once, not every epoch
     ds = WindowDataset(data, "train")
     means, mean_ylogy = ds.track_moments()
-    targets = np.asarray(ds.targets, dtype=np.float64)
+    targets = np.stack([ds.window_targets(i) for i in range(len(ds))]).astype(np.float64)
     np.testing.assert_allclose(means, targets.mean(axis=(0, 1)))            # streamed = whole-array moments
     np.testing.assert_allclose(mean_ylogy, (targets * np.log(np.where(targets > 0, targets, 1))).mean(axis=(0, 1)))
     assert any(f"t1 {means[0]:.3g}" in r.message for r in caplog.records)   # head started at the mean

@@ -1,4 +1,5 @@
 # Helpers, config and sheet validation, input functions. No rules here.
+import hashlib
 import sys
 
 from snakemake.utils import validate
@@ -41,6 +42,7 @@ ANNOTATIONS = {
 wildcard_constraints:
     track="|".join(TRACKS),
     split="|".join(SPLITS),
+    group=r"\d+",
     annotation="|".join(k.replace(".", r"\.") for k in ANNOTATIONS),
 
 
@@ -71,12 +73,30 @@ def predict_chromosomes():
     return config["predict"]["chromosomes"] or config["windows"]["test_chromosomes"]
 
 
-def dataset_arrays():
-    return [
-        f"{OUT}/dataset/{split}.{kind}.npy"
-        for split in SPLITS
-        for kind in ("sequences", "targets")
-    ]
+def store_key():
+    """The store is shared by every run on this genome with the same tracks, transforms and bin size."""
+    cols = TRACK_SHEET[["id", "sum_stat", "scale", "clip_soft", "clip"]]
+    text = (
+        cols.to_csv(sep="\t", index=False)
+        + f"bin_size_bp={config['windows']['bin_size_bp']}"
+    )
+    text += f";dtype={config['dataset']['target_dtype']}"
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+STORE = f"{RES}/store/{store_key()}"
+
+
+def store_groups():
+    return expand(
+        f"{STORE}/groups/{{group}}", group=range(config["dataset"]["store_jobs"])
+    )
+
+
+def dataset_files():
+    """What a rule reading the run's dataset needs: meta.json, the split rows and the store index."""
+    splits = expand(f"{OUT}/dataset/{{split}}.windows.bed", split=SPLITS)
+    return [f"{STORE}/store.json", *splits]
 
 
 def expected_tracks():

@@ -3,7 +3,7 @@
 
 rule evaluate:
     input:
-        arrays=dataset_arrays(),
+        dataset=dataset_files(),
         meta=f"{OUT}/dataset/meta.json",
         model=f"{OUT}/model/best.ckpt",
         expected=expected_tracks(),

@@ -3,7 +3,7 @@
 
 rule train:
     input:
-        arrays=dataset_arrays(),
+        dataset=dataset_files(),
         meta=f"{OUT}/dataset/meta.json",
         pretrained=pretrained_weights(),
     output:

@@ -1,7 +1,8 @@
-"""The on-disk dataset: per split, uint8 sequence codes (N, L) and float32 targets (N, out_bins, T).
+"""The dataset of a run: window rows (chrom, start, end) per split over a genome store, plus ``meta.json``
+(the ``DataSpec``, the store's path relative to this folder, window counts).
 
-Files in ``out_dir``: ``{split}.sequences.npy``, ``{split}.targets.npy``, ``{split}.windows.bed`` and
-``meta.json`` (the ``DataSpec``: geometry and tracks, plus window counts). Arrays are opened memory-mapped.
+Files in the dataset folder: ``{split}.windows.bed`` and ``meta.json``. Sequences and targets are read
+from the store (``data.store``) when an item is asked for; nothing per window is materialised.
 """
 
 from __future__ import annotations
@@ -16,20 +17,21 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
-from seq2track.data.encoding import encode, one_hot, reverse_complement_codes, N_CODE
-from seq2track.data.targets import pool_bins, transform
+from seq2track.data.encoding import reverse_complement_codes
 from seq2track.data.spec import DataSpec, TrackSpec
+from seq2track.data.store import GenomeStore
+from seq2track.data.targets import pool_bins, transform
 from seq2track.data.windows import WindowSpec
+from seq2track.errors import InputFileError
 from seq2track.io.atomic import atomic_path
 from seq2track.io.bigwig import BigWigReader
-from seq2track.io.fasta import Genome
 
 SPLITS = ("train", "valid", "test")
 
 
 def window_targets(readers: list[BigWigReader], tracks: tuple[TrackSpec, ...], chrom: str, start0: int, end: int,
                    spec: WindowSpec) -> np.ndarray:
-    """Transformed targets (out_bins, T) of one window; the crop is removed from both ends."""
+    """Transformed targets (out_bins, T) of one window read straight from bigWigs; the crop is removed."""
     lo, hi = start0 + spec.crop_bp, end - spec.crop_bp
     cols = []
     for reader, track in zip(readers, tracks):
@@ -46,68 +48,64 @@ def read_window_targets(bigwigs: list[str], tracks: tuple[TrackSpec, ...], windo
         return np.stack([window_targets(readers, tracks, w.chrom, w.start, w.end, spec) for w in windows.itertuples()])
 
 
-def _save_npy(path: Path, array: np.ndarray) -> None:
-    with atomic_path(path, suffix=".npy") as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, array)
-
-
-def build_dataset(genome_fa: str, bigwigs: list[str], data_spec: DataSpec, windows: pd.DataFrame,
-                  out_dir: str | os.PathLike) -> dict:
-    """Write sequences and targets for every window in ``windows`` (with a ``split`` column).
-
-    ``bigwigs`` are in the order of ``data_spec.tracks``. Returns the metadata written to meta.json.
-    """
-    with contextlib.ExitStack() as stack:
-        readers = [stack.enter_context(BigWigReader(p)) for p in bigwigs]
-        counts = _write_splits(Genome(genome_fa), readers, data_spec, windows, Path(out_dir))
-    meta = {**data_spec.to_dict(), "n_windows": counts}
-    with atomic_path(Path(out_dir) / "meta.json") as tmp:
-        tmp.write_text(json.dumps(meta, indent=2))
-    return meta
-
-
-def _write_splits(genome: Genome, readers: list[BigWigReader], data_spec: DataSpec, windows: pd.DataFrame,
-                  out: Path) -> dict[str, int]:
-    spec, tracks, counts = data_spec.window, data_spec.tracks, {}
-    for split in SPLITS:
-        part = windows[windows["split"] == split].reset_index(drop=True)
-        seqs = np.full((len(part), spec.length_bp), N_CODE, dtype=np.uint8)
-        tgts = np.zeros((len(part), spec.n_out_bins, len(tracks)), dtype=np.float32)
-        for i, w in enumerate(part.itertuples()):
-            seqs[i] = encode(genome.fetch(w.chrom, w.start, w.end))
-            tgts[i] = window_targets(readers, tracks, w.chrom, w.start, w.end, spec)
-        _save_npy(out / f"{split}.sequences.npy", seqs)
-        _save_npy(out / f"{split}.targets.npy", tgts)
-        with atomic_path(out / f"{split}.windows.bed") as tmp:
-            part[["chrom", "start", "end"]].to_csv(tmp, sep="\t", header=False, index=False)
-        counts[split] = len(part)
-    return counts
-
-
 def read_split_windows(data_dir: str | os.PathLike, split: str) -> pd.DataFrame:
     """The (chrom, start, end) rows of a split, in dataset order."""
     return pd.read_csv(Path(data_dir) / f"{split}.windows.bed", sep="\t", header=None, names=["chrom", "start", "end"],
                        dtype={"chrom": str})
 
 
-class WindowDataset(Dataset):
-    """Items (one_hot (L, 4) float32, targets (out_bins, T) float32) of one split.
+def write_dataset(store_dir: str | os.PathLike, windows: pd.DataFrame, data_spec: DataSpec,
+                  out_dir: str | os.PathLike) -> dict:
+    """Write the split BED files and ``meta.json`` for ``windows`` (with a ``split`` column) over a store.
 
-    With ``augment``, each item is reverse-complemented with probability 1/2 (targets flipped along
-    bins) and shifted by up to ``max_shift_bp`` (N-padded; targets unchanged, as in Basenji).
-    Randomness comes from a generator seeded by (seed, epoch, index) so runs are reproducible.
+    The store must hold the spec's tracks at its bin size, and windows must start on bin boundaries.
+    """
+    out, store = Path(out_dir), GenomeStore(store_dir)
+    w = data_spec.window
+    if store.tracks != data_spec.tracks or store.bin_size_bp != w.bin_size_bp:
+        raise InputFileError(str(store.root), "was built for other tracks or another bin size",
+                             "rebuild the store from this track sheet")
+    off_grid = windows.loc[windows["start"] % w.bin_size_bp != 0]
+    if len(off_grid):
+        raise InputFileError("windows", f"window {off_grid.chrom.iloc[0]}:{off_grid.start.iloc[0]} does not start "
+                             f"on a {w.bin_size_bp} bp bin", "make windows.stride_bp a multiple of bin_size_bp")
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for split in SPLITS:
+        part = windows[windows["split"] == split]
+        with atomic_path(out / f"{split}.windows.bed") as tmp:
+            part[["chrom", "start", "end"]].to_csv(tmp, sep="\t", header=False, index=False)
+        counts[split] = len(part)
+    meta = {**data_spec.to_dict(), "store": os.path.relpath(store.root, out), "n_windows": counts}
+    with atomic_path(out / "meta.json") as tmp:
+        tmp.write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+class WindowDataset(Dataset):
+    """Items (uint8 codes (L,), targets (out_bins, T) float32) of one split, read from the store; the model
+    one-hot encodes codes on its device (``model.network.one_hot_codes``).
+
+    With ``augment``, each item is shifted by up to ``max_shift_bp`` (the real flanking bases are read;
+    targets unchanged, as in Basenji), reverse-complemented with probability 1/2 (targets flipped along
+    bins) and, with ``random_offset``, moved by a whole number of bins within the stride (a different
+    window each epoch; targets follow). Randomness comes from a generator seeded by (seed, epoch, index);
+    an index may be an (epoch, index) pair so that persistent DataLoader workers need no epoch updates.
     """
 
-    def __init__(self, data_dir: str | os.PathLike, split: str, augment: bool = False,
-                 max_shift_bp: int = 3, seed: int = 0) -> None:
+    def __init__(self, data_dir: str | os.PathLike, split: str, augment: bool = False, max_shift_bp: int = 3,
+                 seed: int = 0, random_offset: bool = False) -> None:
         data_dir = Path(data_dir)
-        self.sequences = np.load(data_dir / f"{split}.sequences.npy", mmap_mode="r")
-        self.targets = np.load(data_dir / f"{split}.targets.npy", mmap_mode="r")
+        meta = json.loads((data_dir / "meta.json").read_text())
+        self.spec = DataSpec.from_dict(meta).window
+        self.store = GenomeStore(data_dir / meta["store"])
+        rows = read_split_windows(data_dir, split)
+        self.chroms, self.starts = rows["chrom"].to_numpy(), rows["start"].to_numpy()
         self.augment, self.max_shift_bp, self.seed, self.epoch = augment, max_shift_bp, seed, 0
+        self.random_offset = random_offset
 
     def __len__(self) -> int:
-        return self.sequences.shape[0]
+        return len(self.starts)
 
     def track_moments(self, max_windows: int = 2048) -> tuple[np.ndarray, np.ndarray]:
         """Per track (T,): the mean target and the mean of y log y, over at most ``max_windows`` evenly
@@ -118,35 +116,41 @@ class WindowDataset(Dataset):
         idx = np.unique(np.linspace(0, n - 1, min(n, max_windows)).round().astype(int))
         total, total_ylogy = 0.0, 0.0
         for i in idx:
-            y = np.asarray(self.targets[i], dtype=np.float64)            # (out_bins, T)
+            y = self.window_targets(i).astype(np.float64)            # (out_bins, T)
             total = total + y.sum(axis=0)
             total_ylogy = total_ylogy + (y * np.log(np.where(y > 0, y, 1.0))).sum(axis=0)
-        count = len(idx) * self.targets.shape[1]
+        count = len(idx) * self.spec.n_out_bins
         return total / count, total_ylogy / count
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        codes = np.array(self.sequences[index])
-        targets = np.array(self.targets[index])
-        if self.augment:
-            rng = np.random.default_rng([self.seed, self.epoch, index])
+    def window_codes(self, index: int, offset_bp: int = 0) -> np.ndarray:
+        start = int(self.starts[index]) + offset_bp
+        return self.store.codes(self.chroms[index], start, start + self.spec.length_bp)
+
+    def window_targets(self, index: int, offset_bins: int = 0) -> np.ndarray:
+        first = int(self.starts[index]) // self.spec.bin_size_bp + self.spec.crop_bins + offset_bins
+        return self.store.targets(self.chroms[index], first, first + self.spec.n_out_bins)
+
+    def _offset_bins(self, index: int, rng: np.random.Generator) -> int:
+        """A whole number of bins in [0, stride), limited so that the window stays inside its chromosome."""
+        spec, start = self.spec, int(self.starts[index])
+        room = self.store.sizes[self.chroms[index]] - (start + spec.length_bp)
+        most = min(spec.stride_bp // spec.bin_size_bp - 1, room // spec.bin_size_bp)
+        return int(rng.integers(0, most + 1)) if most > 0 else 0
+
+    def __getitem__(self, item: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        epoch, index = item if isinstance(item, tuple) else (self.epoch, item)
+        if not self.augment:
+            codes, targets = self.window_codes(index), self.window_targets(index)
+        else:
+            rng = np.random.default_rng([self.seed, epoch, index])
             shift = int(rng.integers(-self.max_shift_bp, self.max_shift_bp + 1))
-            codes = shift_codes(codes, shift)
-            if rng.random() < 0.5:
-                codes = reverse_complement_codes(codes)
-                targets = targets[::-1].copy()
-        return torch.from_numpy(one_hot(codes)), torch.from_numpy(targets)
-
-
-def shift_codes(codes: np.ndarray, shift: int) -> np.ndarray:
-    """Shift codes right by ``shift`` (left if negative), padding with N."""
-    if shift == 0:
-        return codes
-    out = np.full_like(codes, N_CODE)
-    if shift > 0:
-        out[shift:] = codes[:-shift]
-    else:
-        out[:shift] = codes[-shift:]
-    return out
+            flip = rng.random() < 0.5
+            offset = self._offset_bins(index, rng) if self.random_offset else 0
+            codes = self.window_codes(index, offset * self.spec.bin_size_bp + shift)
+            targets = self.window_targets(index, offset)
+            if flip:
+                codes, targets = reverse_complement_codes(codes), targets[::-1].copy()
+        return torch.from_numpy(codes), torch.from_numpy(targets)

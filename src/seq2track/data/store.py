@@ -111,11 +111,11 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def write_store_index(store_dir: str | os.PathLike, group_dirs: list[str], fai: str, bigwigs: list[str],
-                      tracks: tuple[TrackSpec, ...], bin_size_bp: int, target_dtype: str = "float32") -> dict:
-    """Gather the groups into ``store.json`` (paths relative to the store folder)."""
+def write_store_index(store_dir: str | os.PathLike, group_dirs: list[str], sizes: dict[str, int],
+                      sources: list[str], tracks: tuple[TrackSpec, ...], bin_size_bp: int,
+                      target_dtype: str = "float32") -> dict:
+    """Gather the groups into ``store.json`` (paths relative to the store folder; sha256 of each source)."""
     store = Path(store_dir)
-    sizes = dict(line.split("\t")[:2] for line in Path(fai).read_text().splitlines())
     where = {}
     for group in group_dirs:
         for chrom in json.loads((Path(group) / "group.json").read_text())["chromosomes"]:
@@ -125,10 +125,25 @@ def write_store_index(store_dir: str | os.PathLike, group_dirs: list[str], fai: 
         raise InputFileError(str(store), f"no group holds chromosomes {missing}", "rebuild the store")
     index = {"bin_size_bp": bin_size_bp, "target_dtype": target_dtype,
              "tracks": [asdict(t) for t in tracks], "sizes": {c: int(s) for c, s in sizes.items()},
-             "groups": where, "sha256": {"fai": file_sha256(fai), **{Path(p).name: file_sha256(p) for p in bigwigs}}}
+             "groups": where, "sha256": {Path(p).name: file_sha256(p) for p in sources}}
     with atomic_path(store / STORE_JSON) as tmp:
         tmp.write_text(json.dumps(index, indent=2))
     return index
+
+
+def write_store_from_arrays(store_dir: str | os.PathLike, codes: dict[str, np.ndarray],
+                            targets: dict[str, np.ndarray], tracks: tuple[TrackSpec, ...],
+                            bin_size_bp: int = 128) -> Path:
+    """A one-group store from in-memory arrays per chromosome (benchmarks and tests with synthetic data)."""
+    group = Path(store_dir) / "groups" / "0"
+    group.mkdir(parents=True, exist_ok=True)
+    for chrom, seq in codes.items():
+        _write_npy_stream(group / f"{chrom}.seq.npy", np.uint8, seq.shape, [seq])
+        _write_npy_stream(group / f"{chrom}.targets.npy", targets[chrom].dtype, targets[chrom].shape, [targets[chrom]])
+    (group / "group.json").write_text(json.dumps({"chromosomes": list(codes)}))
+    write_store_index(store_dir, [str(group)], {c: len(s) for c, s in codes.items()}, [], tracks, bin_size_bp,
+                      str(next(iter(targets.values())).dtype))
+    return Path(store_dir)
 
 
 class GenomeStore:
@@ -172,4 +187,4 @@ class GenomeStore:
 
     def targets(self, chrom: str, bin_start: int, bin_end: int) -> np.ndarray:
         """float32 targets (bins, tracks) of bins [bin_start, bin_end) of the chromosome."""
-        return np.asarray(self._array(chrom, "targets")[bin_start:bin_end], dtype=np.float32)
+        return np.array(self._array(chrom, "targets")[bin_start:bin_end], dtype=np.float32)  # a writable copy

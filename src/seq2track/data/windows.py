@@ -26,6 +26,9 @@ class WindowSpec:
         if self.length_bp % self.bin_size_bp:
             raise ConfigError("windows.length_bp", f"{self.length_bp} is not a multiple of bin_size_bp "
                               f"{self.bin_size_bp}", "choose a multiple")
+        if self.stride_bp % self.bin_size_bp:
+            raise ConfigError("windows.stride_bp", f"{self.stride_bp} is not a multiple of bin_size_bp "
+                              f"{self.bin_size_bp}", "choose a multiple (windows then start on store bins)")
         if 2 * self.crop_bins >= self.n_bins:
             raise ConfigError("windows.crop_bins", f"crop of {self.crop_bins} per side leaves no output bins",
                               "lower crop_bins")

@@ -8,13 +8,15 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from seq2track.data.encoding import one_hot
-from seq2track.model.network import Seq2Track
+from seq2track.model.network import Seq2Track, one_hot_codes
 
 
 @torch.no_grad()
 def predict_onehot(model: Seq2Track, x: torch.Tensor, rc_average: bool = True) -> torch.Tensor:
-    """One-hot (B, L, 4) on the model's device -> (B, out_bins, T); with ``rc_average`` the mean of the
-    forward strand and the reverse complement (reversed back)."""
+    """One-hot (B, L, 4) or uint8 codes (B, L) on the model's device -> (B, out_bins, T); with
+    ``rc_average`` the mean of the forward strand and the reverse complement (reversed back)."""
+    if x.dtype == torch.uint8:
+        x = one_hot_codes(x)
     pred = model(x)
     if rc_average:
         x_rc = x.flip(1).flip(2)                     # reverse, and A<->T, C<->G (ACGT order)
@@ -31,7 +33,7 @@ def predict_windows(model: Seq2Track, codes: np.ndarray, device: torch.device, r
 
 def predict_dataset(model: Seq2Track, dataset: Dataset, batch_size: int, device: torch.device,
                     rc_average: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Predictions and targets (N, out_bins, T) for every (one-hot, targets) item of ``dataset``, in order."""
+    """Predictions and targets (N, out_bins, T) for every (codes or one-hot, targets) item of ``dataset``."""
     model.eval()
     preds, obs = [], []
     for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):

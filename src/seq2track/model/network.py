@@ -24,6 +24,13 @@ HEAD_MODULES = ("head", "extra_heads")  # the output heads; every other child mo
 MAX_LOG_RATE = 30.0  # exp output: logits clamped here (e^30 ~ 1e13) so a bad step cannot overflow
 
 
+def one_hot_codes(codes: torch.Tensor) -> torch.Tensor:
+    """uint8 codes (..., L) (A C G T N = 0..4) -> float32 one-hot (..., L, 4) on the codes' device; N is
+    all zeros. Loaders ship codes (1 byte per base, 16x less than one-hot to copy, pin and transfer)."""
+    table = torch.eye(5, 4, dtype=torch.float32, device=codes.device)
+    return table[codes.long()]
+
+
 def is_head(name: str) -> bool:
     """True for a parameter, buffer or child name that belongs to an output head."""
     return name.split(".", 1)[0] in HEAD_MODULES
@@ -109,7 +116,9 @@ class Seq2Track(nn.Module):
         return self
 
     def _grid(self, x: torch.Tensor) -> torch.Tensor:
-        """One-hot (B, L, 4) -> transformer input (B, N, D) on the uncropped bin grid."""
+        """One-hot (B, L, 4), or uint8 codes (B, L), -> transformer input (B, N, D) on the uncropped grid."""
+        if x.dtype == torch.uint8:
+            x = one_hot_codes(x)
         h = self.tower(self.stem(rearrange(x, "b l c -> b c l")))
         h = rearrange(h, "b d n -> b n d")
         if self.cfg.positional == "sinusoidal":
@@ -131,7 +140,7 @@ class Seq2Track(nn.Module):
         return self._head(h)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """One-hot (B, L, 4) -> predicted rates of the primary head (B, out_bins, tracks)."""
+        """One-hot (B, L, 4) or uint8 codes (B, L) -> predicted rates of the primary head (B, out_bins, tracks)."""
         return self._rates(self.head(self.embed(x)))
 
     def forward_heads(self, x: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -39,12 +39,16 @@ class TrainConfig:
     plateau_warning_epochs: int = 5    # warn when valid r is still < 0.1 after this many epochs; 0 = off
     bn_recalibration_windows: int = 16  # before validation, BatchNorm statistics from this many training
                                         # windows under the current weights (precise BN); 0 = off
+    random_offset: bool = False        # augment: move windows by whole bins within the stride, per epoch
+    num_workers: int = 0               # DataLoader workers; batches are the same for any number
 
+
+PLATEAU_R = 0.1  # validation r below this after plateau_warning_epochs epochs gets a warning
 
 # What determines a trained model: these config sections (the train rule reruns when they change) ...
 TRAINING_SECTIONS = ("run", "seed", "genome", "tracks", "windows", "model", "train")
 # ... except these train keys, which change how a run goes, not what it learns (a resume ignores them)
-RUN_ONLY_KEYS = ("log_every_steps", "checkpoint_every_steps", "requeue", "num_threads", "device")
+RUN_ONLY_KEYS = ("log_every_steps", "checkpoint_every_steps", "requeue", "num_threads", "device", "num_workers")
 
 
 def seed_everything(seed: int) -> None:

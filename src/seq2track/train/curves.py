@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import matplotlib
 
@@ -11,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from seq2track.io.atomic import atomic_path  # noqa: E402
-from seq2track.train.loop import PLATEAU_R  # noqa: E402
+from seq2track.train.config import PLATEAU_R  # noqa: E402
 
 
 def plot_history(history: pd.DataFrame, out_png: str | os.PathLike) -> None:
@@ -34,3 +35,12 @@ def plot_history(history: pd.DataFrame, out_png: str | os.PathLike) -> None:
     with atomic_path(out_png, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=110)
     plt.close(fig)
+
+
+def progress_bar(total: int, desc: str, enabled: bool):
+    """A progress bar on an interactive terminal (rank 0), else None."""
+    if not (enabled and sys.stderr.isatty()):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False)

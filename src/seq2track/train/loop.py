@@ -21,7 +21,6 @@ import logging
 import os
 import shutil
 import socket
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -42,25 +41,16 @@ from seq2track.model.convert import init_from_pretrained
 from seq2track.model.network import Seq2Track
 from seq2track.train import distributed as ddp
 from seq2track.train.batchnorm import recalibrate_batchnorm
-from seq2track.train.config import RUN_ONLY_KEYS, TrainConfig, seed_everything
+from seq2track.train.curves import progress_bar
+from seq2track.train.config import PLATEAU_R, RUN_ONLY_KEYS, TrainConfig, seed_everything
 from seq2track.train.losses import make_loss, null_deviance_weights
-from seq2track.train.sampler import GlobalBatches
+from seq2track.train.sampler import EpochBatches, GlobalBatches, training_loader
 from seq2track.train.schedule import lr_factor
 from seq2track.train.signals import StopRequest, requeue_slurm_job
 from seq2track.train.validation import autocast, validate
 from seq2track.train.state import BEST_FILE, clear_state, fingerprint, load_state, rng_state, save_state, set_rng_state
 
 log = logging.getLogger(__name__)
-PLATEAU_R = 0.1  # validation r below this after plateau_warning_epochs epochs gets a warning
-
-
-def _progress(total: int, desc: str, enabled: bool):
-    """A progress bar on an interactive terminal (rank 0), else None."""
-    if not (enabled and sys.stderr.isatty()):
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, leave=False)
 
 
 class Trainer:
@@ -78,7 +68,7 @@ class Trainer:
                  self.ctx.device, f", Slurm job {os.environ['SLURM_JOB_ID']}" if "SLURM_JOB_ID" in os.environ else "")
         seed_everything(cfg.seed)
         self.train_set = WindowDataset(data_dir, "train", augment=cfg.augment, max_shift_bp=cfg.max_shift_bp,
-                                       seed=cfg.seed)
+                                       seed=cfg.seed, random_offset=cfg.random_offset)
         self.valid_set = WindowDataset(data_dir, "valid")
         self.data_spec = DataSpec.read(self.data_dir / "meta.json")
         self.data_spec.check_model(model_cfg.bin_size_bp, model_cfg.crop_bins, model_cfg.num_tracks)
@@ -111,6 +101,7 @@ class Trainer:
         self.history: list[dict] = []
         self.best, self.stale = -np.inf, 0
         self.stop = StopRequest()
+        self._batches, self._train_loader = EpochBatches(), None
 
     def _track_weights(self, means: np.ndarray, mean_ylogy: np.ndarray) -> torch.Tensor | None:
         """Per-track loss weights for ``train.track_weights``; None for uniform."""
@@ -174,10 +165,12 @@ class Trainer:
         self.model.train()
         self.train_set.set_epoch(self.epoch)
         gen = torch.Generator().manual_seed(self.cfg.seed + self.epoch)
+        torch.empty((), dtype=torch.int64).random_(generator=gen)  # the draw DataLoader(generator=gen) made
+        # before the permutation when it got this generator: kept so that shuffles match earlier runs
         batches = GlobalBatches(len(self.train_set), self.cfg.batch_size, self.ctx, gen, skip=self.batch_in_epoch,
                                  accumulation=self.cfg.grad_accumulation)
-        loader = DataLoader(self.train_set, batch_sampler=batches, generator=gen)
-        bar = _progress(len(batches), f"epoch {self.epoch + 1}", self.ctx.is_main)
+        loader = self._loader(batches)
+        bar = progress_bar(len(batches), f"epoch {self.epoch + 1}", self.ctx.is_main)
         total, n, t0 = 0.0, 0, time.perf_counter()
         for x, y in loader:
             loss = self._train_step(x, y)
@@ -201,6 +194,14 @@ class Trainer:
         if bar:
             bar.close()
         return total / max(n, 1), False
+
+    def _loader(self, batches: GlobalBatches) -> DataLoader:
+        """The run's one training DataLoader (its workers persist over epochs), set to this epoch's batches."""
+        self._batches.set(batches, self.epoch)
+        if self._train_loader is None:
+            self._train_loader = training_loader(self.train_set, self._batches, self.cfg.num_workers, self.cfg.seed,
+                                                 self.ctx.device.type == "cuda")
+        return self._train_loader
 
     def _checkpoint(self, path: Path, row: dict) -> None:
         save_checkpoint(path, self.module, self.full_config, data_spec=self.data_spec.to_dict(), epoch=self.epoch + 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch.utils.data import DataLoader
 
 from seq2track.train import distributed as ddp
 
@@ -34,3 +35,32 @@ class GlobalBatches:
         for b in range(self.skip, self.batches_per_epoch()):
             glob = perm[b * self.batch_size:(b + 1) * self.batch_size]
             yield glob[self.ctx.rank::self.ctx.world_size]
+
+
+class EpochBatches:
+    """The current epoch's batches as lists of (epoch, index) pairs: a dataset copy in a persistent
+    DataLoader worker seeds each item by its epoch without being told. ``set`` switches epochs."""
+
+    def __init__(self) -> None:
+        self.batches, self.epoch = [], 0
+
+    def set(self, batches, epoch: int) -> None:
+        self.batches, self.epoch = batches, epoch
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self):
+        for batch in self.batches:
+            yield [(self.epoch, i) for i in batch]
+
+
+def training_loader(dataset, batches: EpochBatches, num_workers: int, seed: int, pin_memory: bool) -> DataLoader:
+    """A DataLoader over ``batches``; with workers, they persist over epochs and prefetch 4 batches each.
+
+    Items are seeded by (seed, epoch, index), never by a worker's RNG, so batches do not depend on the
+    number of workers; the loader's own generator (its worker base seed) touches no other random stream.
+    """
+    extra = dict(num_workers=num_workers, persistent_workers=True, prefetch_factor=4,
+                 pin_memory=pin_memory) if num_workers else {}
+    return DataLoader(dataset, batch_sampler=batches, generator=torch.Generator().manual_seed(seed), **extra)
