@@ -37,8 +37,8 @@ from seq2track.io.bigwig import BigWigReader
 from seq2track.io.fasta import Genome
 
 STORE_JSON = "store.json"
-CHUNK_BP = 1 << 22            # sequence written 4 Mb at a time
-CHUNK_TARGET_BYTES = 1 << 25  # target rows written ~32 MB at a time (fewer bins when there are many tracks)
+CHUNK_BP = 1 << 20            # sequence written 1 Mb at a time
+CHUNK_TARGET_BYTES = 1 << 23  # ~8 MB of targets (or of one track's bases) at a time
 
 
 def assign_groups(sizes: dict[str, int], n_groups: int) -> list[list[str]]:
