@@ -4,7 +4,7 @@
 rule interpret:
     input:
         model=f"{OUT}/model/best.ckpt",
-        fasta=f"{RES}/genome.fa.gz",
+        store=f"{STORE}/store.json",
         fai=f"{RES}/genome.fa.gz.fai",
         enhancers=f"{RES}/enhancers.tsv",
         tss=f"{RES}/tss.bed",

@@ -4,7 +4,7 @@
 rule predict:
     input:
         model=f"{OUT}/model/best.ckpt",
-        fasta=f"{RES}/genome.fa.gz",
+        store=f"{STORE}/store.json",
         fai=f"{RES}/genome.fa.gz.fai",
     output:
         tracks=expand(f"{OUT}/predictions/{{track}}.bw", track=TRACKS),

@@ -25,6 +25,7 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -144,6 +145,15 @@ def write_store_from_arrays(store_dir: str | os.PathLike, codes: dict[str, np.nd
     write_store_index(store_dir, [str(group)], {c: len(s) for c, s in codes.items()}, [], tracks, bin_size_bp,
                       str(next(iter(targets.values())).dtype))
     return Path(store_dir)
+
+
+class SequenceSource(Protocol):
+    """What prediction and interpretation read sequence from: a ``GenomeStore`` or an indexed FASTA
+    (``io.fasta.Genome``)."""
+
+    sizes: dict[str, int]
+
+    def codes(self, chrom: str, start0: int, end: int) -> np.ndarray: ...
 
 
 class GenomeStore:

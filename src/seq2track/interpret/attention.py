@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from seq2track.data.encoding import encode, one_hot
+from seq2track.data.encoding import one_hot
 from seq2track.data.windows import WindowSpec
-from seq2track.io.fasta import Genome
+from seq2track.data.store import SequenceSource
 from seq2track.model.network import Seq2Track
 
 
@@ -42,13 +42,13 @@ def element_key_bins(start0: int, end: int, window_start0: int, spec: WindowSpec
     return element_span(start0, end, window_start0, spec.bin_size_bp, spec.n_bins)
 
 
-def tss_window_batches(genome: Genome, genes: pd.DataFrame, spec: WindowSpec, batch_size: int
+def tss_window_batches(genome: SequenceSource, genes: pd.DataFrame, spec: WindowSpec, batch_size: int
                        ) -> Iterator[np.ndarray]:
     """uint8 codes (B, L) of TSS-centred windows for consecutive batches of ``genes`` (chrom, tss)."""
     for i in range(0, len(genes), batch_size):
         part = genes.iloc[i:i + batch_size]
-        yield np.stack([encode(genome.fetch(r.chrom, tss_window_start(r.tss, spec),
-                                            tss_window_start(r.tss, spec) + spec.length_bp))
+        yield np.stack([genome.codes(r.chrom, tss_window_start(r.tss, spec),
+                                     tss_window_start(r.tss, spec) + spec.length_bp)
                         for r in part.itertuples()])
 
 
@@ -88,7 +88,7 @@ def aggregate_rows(model: Seq2Track, x: torch.Tensor, query_bins: int | list[int
 
 
 @torch.no_grad()
-def tss_attention(model: Seq2Track, genome: Genome, tss: pd.DataFrame, spec: WindowSpec, device: torch.device,
+def tss_attention(model: Seq2Track, genome: SequenceSource, tss: pd.DataFrame, spec: WindowSpec, device: torch.device,
                   batch_size: int = 4, aggregations: tuple[str, ...] = ("mean",), tss_bins: int = 1
                   ) -> dict[str, np.ndarray]:
     """Attention of each TSS's query bin(s) over all key bins: {aggregation: (G, n_bins)}.

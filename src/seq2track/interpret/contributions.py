@@ -15,7 +15,7 @@ import torch
 from seq2track.data.encoding import one_hot
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import tss_window_batches
-from seq2track.io.fasta import Genome
+from seq2track.data.store import SequenceSource
 from seq2track.model.network import Seq2Track
 
 
@@ -31,7 +31,7 @@ def gradient_x_input(model: Seq2Track, x: torch.Tensor, out_bin: int | slice, tr
     return (x.grad * x).sum(dim=-1).detach()
 
 
-def tss_contributions(model: Seq2Track, genome: Genome, genes: pd.DataFrame, spec: WindowSpec, track: int,
+def tss_contributions(model: Seq2Track, genome: SequenceSource, genes: pd.DataFrame, spec: WindowSpec, track: int,
                       device: torch.device, batch_size: int = 4, rc_average: bool = True, tss_bins: int = 1
                       ) -> np.ndarray:
     """Gradient x input per base (G, L) for each gene's TSS-centred window (``genes``: chrom, tss).

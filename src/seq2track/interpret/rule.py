@@ -4,12 +4,13 @@ enhancer–gene pairs, written as tables, figures and browser tracks (scripts/in
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from seq2track.data.dataset import window_targets
-from seq2track.data.encoding import encode
+from seq2track.data.store import GenomeStore, SequenceSource
 from seq2track.data.spec import DataSpec
 from seq2track.interpret.attention import tss_attention, tss_window_start
 from seq2track.interpret.bigwig import write_profile_bigwig
@@ -18,7 +19,7 @@ from seq2track.interpret.enhancers import add_accessibility_baselines, score_pai
 from seq2track.interpret.plots import plot_attention_vs_distance, plot_gene_locus, plot_pr_curves
 from seq2track.io.atomic import atomic_path
 from seq2track.io.bigwig import BigWigReader
-from seq2track.io.fasta import Genome, read_chrom_sizes
+from seq2track.io.fasta import read_chrom_sizes
 from seq2track.io.tables import read_bed, read_enhancer_pairs
 from seq2track.predict.model import load_predictor
 from seq2track.model.inference import predict_windows
@@ -42,7 +43,7 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     """Everything the rule writes; ``inp``/``out`` are its named inputs and outputs, ``cfg`` the interpret section."""
     model, spec, device = load_predictor(inp.model, threads)
     genes, pairs = genes_and_pairs(inp.tss, inp.enhancers, chromosomes, cfg["max_genes"])
-    genome, window, tss_bins = Genome(inp.fasta), spec.window, cfg.get("tss_bins", 1)
+    genome, window, tss_bins = GenomeStore(Path(inp.store).parent), spec.window, cfg.get("tss_bins", 1)
     attention = tss_attention(model, genome, genes, window, device, cfg["batch_size"], tuple(cfg["aggregations"]),
                               tss_bins=tss_bins)
     profiles = {f"attention_{a}": (rows, window.bin_size_bp) for a, rows in attention.items()}
@@ -70,7 +71,7 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     plot_top_gene(model, genome, genes, scored, shown, gxi, spec, device, list(inp.observed), out.locus)
 
 
-def plot_top_gene(model, genome: Genome, genes: pd.DataFrame, scored: pd.DataFrame, attention: np.ndarray,
+def plot_top_gene(model, genome: SequenceSource, genes: pd.DataFrame, scored: pd.DataFrame, attention: np.ndarray,
                   gxi: np.ndarray, spec: DataSpec, device, observed_bigwigs: list[str], out_png) -> None:
     """The per-locus figure for the gene with the most regulated enhancers in reach."""
     counts = scored[scored["in_reach"] & scored["Regulated"]].groupby("measuredGeneSymbol").size()
@@ -82,7 +83,7 @@ def plot_top_gene(model, genome: Genome, genes: pd.DataFrame, scored: pd.DataFra
     with contextlib.ExitStack() as stack:
         readers = [stack.enter_context(BigWigReader(p)) for p in observed_bigwigs]
         observed = window_targets(readers, spec.tracks, chrom, start, start + window.length_bp, window)
-    predicted = predict_windows(model, encode(genome.fetch(chrom, start, start + window.length_bp))[None], device)[0]
+    predicted = predict_windows(model, genome.codes(chrom, start, start + window.length_bp)[None], device)[0]
     pairs = scored[(scored["measuredGeneSymbol"] == gene) & scored["in_reach"]]
     plot_gene_locus(gene, start, window, spec.track_ids, observed, predicted, attention[row], gxi[row], pairs, tss,
                     out_png)

@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seq2track.data.encoding import N_CODE, encode
+from seq2track.data.encoding import N_CODE
 from seq2track.data.windows import WindowSpec
 from seq2track.io.bigwig import write_bigwig_bins
-from seq2track.io.fasta import Genome
+from seq2track.data.store import SequenceSource
 from seq2track.model.inference import predict_windows
 from seq2track.model.network import Seq2Track
 
 
-def predict_regions(model: Seq2Track, genome: Genome, chroms: list[str], spec: WindowSpec, device: torch.device,
+def predict_regions(model: Seq2Track, genome: SequenceSource, chroms: list[str], spec: WindowSpec, device: torch.device,
                     batch_size: int = 4, rc_average: bool = True):
     """Yield (chrom, start0, predictions (out_bins, T)) blocks, sorted, tiling each chromosome."""
     span = spec.n_out_bins * spec.bin_size_bp
@@ -31,7 +31,7 @@ def predict_regions(model: Seq2Track, genome: Genome, chroms: list[str], spec: W
         starts = [s for s in range(0, size, span)]
         for i in range(0, len(starts), batch_size):
             batch = starts[i:i + batch_size]
-            codes = np.stack([encode(genome.fetch(chrom, s - spec.crop_bp, s - spec.crop_bp + spec.length_bp))
+            codes = np.stack([genome.codes(chrom, s - spec.crop_bp, s - spec.crop_bp + spec.length_bp)
                               for s in batch])
             keep = [j for j in range(len(batch)) if (codes[j] != N_CODE).any()]
             if not keep:
@@ -41,7 +41,7 @@ def predict_regions(model: Seq2Track, genome: Genome, chroms: list[str], spec: W
                 yield chrom, batch[j], p
 
 
-def predict_to_bigwigs(model: Seq2Track, genome: Genome, chroms: list[str], spec: WindowSpec,
+def predict_to_bigwigs(model: Seq2Track, genome: SequenceSource, chroms: list[str], spec: WindowSpec,
                        out_paths: list[str | os.PathLike], device: torch.device, batch_size: int = 4,
                        rc_average: bool = True) -> None:
     """Write one bigWig per track (``out_paths`` in track order) over ``chroms`` at bin resolution."""
