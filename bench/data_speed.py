@@ -4,8 +4,9 @@
     python bench/data_speed.py --quick    # under ~2 minutes: 5 Mb and 50 Mb genomes
 
 Prints one JSON object:
-- ``build``: store build time, Mb/s on one core and peak RSS for two random genomes 10x apart in size
-  (4 bigWig tracks of Poisson runs each), each built in its own process; ``build_rss_ratio`` = large/small.
+- ``build``: store build time, Mb/s on one core and peak RSS (VmHWM) for two random genomes 10x apart in
+  size (4 bigWig tracks of Poisson runs each), each built in its own process; ``build_rss_ratio`` =
+  large/small.
 - ``loader``: windows/s of ``WindowDataset`` through a DataLoader (batch 4, shuffled, augmented) with 0, 1
   and 2 workers, at 131,072 bp x 4 tracks and at 196,608 bp x 5,313 tracks (Enformer's human head; the
   store's target array is written directly, as 5,313 bigWigs would be slow to make here), next to the
@@ -32,7 +33,7 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader
 
-from seq2track.data.dataset import WindowDataset, window_targets, write_dataset
+from seq2track.data.dataset import WindowDataset, collate_numpy, window_targets, write_dataset
 from seq2track.data.encoding import encode, one_hot
 from seq2track.data.spec import DataSpec, TrackSpec
 from seq2track.data.store import write_store_from_arrays, write_store_index
@@ -43,15 +44,16 @@ from seq2track.model import Seq2Track, model_config_from
 
 TRACKS = tuple(TrackSpec(f"t{i}", "sum", 1.0, 32.0, None) for i in range(4))
 BUILD = """
-import json, resource, sys, time
+import json, sys, time
 from seq2track.data.spec import TrackSpec
 from seq2track.data.store import build_store_group
 fa, out, chroms, bws = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4:]
 tracks = tuple(TrackSpec(f"t{i}", "sum", 1.0, 32.0, None) for i in range(len(bws)))
 t0 = time.perf_counter()
 build_store_group(fa, bws, tracks, 128, chroms, out)
-print(json.dumps({"seconds": time.perf_counter() - t0,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not ru_maxrss: Linux carries the parent's high-water mark across fork + exec into ru_maxrss
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"seconds": time.perf_counter() - t0, "peak_rss_mb": int(hwm.split()[1]) / 1024}))
 """
 
 
@@ -104,6 +106,7 @@ def make_dataset(root: Path, store: Path, sizes: dict[str, int], tracks, length_
 def loader_rate(data: Path, workers: int, n_windows: int) -> float:
     ds = WindowDataset(data, "train", augment=True, seed=1)
     loader = DataLoader(ds, batch_size=4, shuffle=True, num_workers=workers, persistent_workers=workers > 0,
+                        collate_fn=collate_numpy,
                         generator=torch.Generator().manual_seed(0), prefetch_factor=4 if workers else None)
     seen, t0 = 0, None
     while seen < n_windows:     # as many epochs as it takes

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from conftest import build_dataset_over_store
 from seq2track.data.dataset import WindowDataset
@@ -78,10 +77,10 @@ def test_dataset_targets_match_bigwig(tmp_path, tiny_genome, tiny_bigwig):
     assert DataSpec.read(tmp_path / "ds" / "meta.json") == data_spec and data_spec.window.n_out_bins == 24
     ds = WindowDataset(tmp_path / "ds", "valid")
     x, y = ds[0]
-    assert x.shape == (4096,) and x.dtype == torch.uint8 and y.shape == (24, 1)
+    assert x.shape == (4096,) and x.dtype == np.uint8 and y.shape == (24, 1)
     expected = 2.0 * values["chrA"][8192 + 512:12288 - 512].reshape(24, 128).sum(axis=1)
-    np.testing.assert_allclose(y[:, 0].numpy(), expected)
-    assert Genome(tiny_genome).fetch("chrA", 8192, 12288) == decode(x.numpy())
+    np.testing.assert_allclose(y[:, 0], expected)
+    assert Genome(tiny_genome).fetch("chrA", 8192, 12288) == decode(x)
 
 
 def test_augmentation_is_seeded_and_flips_targets(tmp_path, tiny_genome, tiny_bigwig):
@@ -99,5 +98,5 @@ def test_augmentation_is_seeded_and_flips_targets(tmp_path, tiny_genome, tiny_bi
         assert (xa == xb).all() and (ya == yb).all()
         if not (ya == plain[i][1]).all():
             flipped += 1
-            assert (ya.flip(0) == plain[i][1]).all()
+            assert (ya[::-1] == plain[i][1]).all()
     assert 0 < flipped < 8

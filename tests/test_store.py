@@ -8,7 +8,7 @@ from torch.utils.data import DataLoader
 
 from conftest import build_dataset_over_store
 from seq2track.data import store as store_module
-from seq2track.data.dataset import WindowDataset, window_targets
+from seq2track.data.dataset import WindowDataset, collate_numpy, window_targets
 from seq2track.data.encoding import encode, reverse_complement_codes
 from seq2track.data.spec import DataSpec, TrackSpec
 from seq2track.data.store import GenomeStore, assign_groups
@@ -48,8 +48,8 @@ def test_store_windows_are_bit_identical_to_per_window_extraction(store_dataset,
                 x, y = ds[i]
                 expected_x = encode(genome.fetch(w.chrom, w.start, w.end))
                 expected_y = window_targets([r1, r2], SPEC.tracks, w.chrom, w.start, w.end, spec)
-                assert x.numpy().tobytes() == expected_x.tobytes()
-                assert y.numpy().dtype == np.float32 and y.numpy().tobytes() == expected_y.tobytes()
+                assert x.tobytes() == expected_x.tobytes()
+                assert y.dtype == np.float32 and y.tobytes() == expected_y.tobytes()
 
 
 def test_shifts_read_real_flanking_bases_and_offsets_move_targets(store_dataset):
@@ -69,8 +69,8 @@ def test_shifts_read_real_flanking_bases_and_offsets_move_targets(store_dataset)
         first = int(plain.starts[i]) // 128 + spec.crop_bins + offset
         y_expected = store.targets(plain.chroms[i], first, first + spec.n_out_bins)
         if flip:
-            x, y = torch.from_numpy(reverse_complement_codes(x.numpy())), y.flip(0)
-        assert (x.numpy() == codes).all() and (y.numpy() == y_expected).all()
+            x, y = reverse_complement_codes(x), y[::-1]
+        assert (x == codes).all() and (y == y_expected).all()
         assert start < 0 or (codes != 4).all()       # real bases, not N padding, inside the contig
     assert len(seen_offsets) > 1 and max(seen_offsets) < spec.stride_bp // 128
 
@@ -82,11 +82,13 @@ def test_batches_do_not_depend_on_the_number_of_workers(store_dataset):
     def epochs(workers: int) -> list[torch.Tensor]:
         batches = EpochBatches()
         extra = dict(num_workers=workers, persistent_workers=True) if workers else {}
-        loader = DataLoader(ds, batch_sampler=batches, generator=torch.Generator().manual_seed(0), **extra)
+        loader = DataLoader(ds, batch_sampler=batches, collate_fn=collate_numpy,
+                            generator=torch.Generator().manual_seed(0), **extra)
         out = []
         for epoch in range(2):
             batches.set([[0, 3, 1], [2, 4]], epoch)
-            out += [torch.cat([x.flatten(), y.flatten()]) for x, y in loader]
+            out += [torch.cat([torch.as_tensor(x).flatten().float(), torch.as_tensor(y).flatten()])
+                    for x, y in loader]
         return out
 
     plain, pooled = epochs(0), epochs(2)

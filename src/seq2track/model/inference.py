@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from seq2track.data.dataset import collate_numpy
 from seq2track.data.encoding import one_hot
 from seq2track.model.network import Seq2Track, one_hot_codes
 
@@ -33,12 +34,12 @@ def predict_windows(model: Seq2Track, codes: np.ndarray, device: torch.device, r
 
 def predict_dataset(model: Seq2Track, dataset: Dataset, batch_size: int, device: torch.device,
                     rc_average: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Predictions and targets (N, out_bins, T) for every (codes or one-hot, targets) item of ``dataset``."""
+    """Predictions and targets (N, out_bins, T) for every (codes, targets) item of ``dataset``, in order."""
     model.eval()
     preds, obs = [], []
-    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-        preds.append(predict_onehot(model, x.to(device), rc_average).float().cpu().numpy())
-        obs.append(y.numpy())
+    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=collate_numpy):
+        preds.append(predict_onehot(model, torch.as_tensor(x).to(device), rc_average).float().cpu().numpy())
+        obs.append(np.asarray(y))
     if not preds:
         return np.zeros((0,)), np.zeros((0,))
     return np.concatenate(preds), np.concatenate(obs)

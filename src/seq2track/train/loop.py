@@ -173,6 +173,7 @@ class Trainer:
         bar = progress_bar(len(batches), f"epoch {self.epoch + 1}", self.ctx.is_main)
         total, n, t0 = 0.0, 0, time.perf_counter()
         for x, y in loader:
+            x, y = torch.as_tensor(x), torch.as_tensor(y)
             loss = self._train_step(x, y)
             total, n = total + loss * len(x), n + len(x)
             self.batch_in_epoch += 1
@@ -199,8 +200,7 @@ class Trainer:
         """The run's one training DataLoader (its workers persist over epochs), set to this epoch's batches."""
         self._batches.set(batches, self.epoch)
         if self._train_loader is None:
-            self._train_loader = training_loader(self.train_set, self._batches, self.cfg.num_workers, self.cfg.seed,
-                                                 self.ctx.device.type == "cuda")
+            self._train_loader = training_loader(self.train_set, self._batches, self.cfg.num_workers, self.cfg.seed)
         return self._train_loader
 
     def _checkpoint(self, path: Path, row: dict) -> None:
@@ -238,8 +238,8 @@ class Trainer:
             return
         per_batch = max(1, self.cfg.batch_size // (self.ctx.world_size * self.cfg.grad_accumulation))
         index = np.linspace(0, len(self.train_set) - 1, n).round().astype(int).tolist()
-        batches = (torch.stack([self.train_set[i][0] for i in index[b:b + per_batch]]).to(self.ctx.device)
-                   for b in range(0, n, per_batch))
+        codes = (np.stack([self.train_set[i][0] for i in index[b:b + per_batch]]) for b in range(0, n, per_batch))
+        batches = (torch.from_numpy(c).to(self.ctx.device) for c in codes)
         with autocast(self.cfg, self.ctx.device):
             recalibrate_batchnorm(self.module, batches)
 

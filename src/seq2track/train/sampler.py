@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch.utils.data import DataLoader
 
+from seq2track.data.dataset import collate_numpy
+
 from seq2track.train import distributed as ddp
 
 
@@ -55,12 +57,13 @@ class EpochBatches:
             yield [(self.epoch, i) for i in batch]
 
 
-def training_loader(dataset, batches: EpochBatches, num_workers: int, seed: int, pin_memory: bool) -> DataLoader:
-    """A DataLoader over ``batches``; with workers, they persist over epochs and prefetch 4 batches each.
+def training_loader(dataset, batches: EpochBatches, num_workers: int, seed: int) -> DataLoader:
+    """A DataLoader of numpy batches (``collate_numpy``) over ``batches``; with workers, they persist over
+    epochs and prefetch 4 batches each.
 
     Items are seeded by (seed, epoch, index), never by a worker's RNG, so batches do not depend on the
     number of workers; the loader's own generator (its worker base seed) touches no other random stream.
     """
-    extra = dict(num_workers=num_workers, persistent_workers=True, prefetch_factor=4,
-                 pin_memory=pin_memory) if num_workers else {}
-    return DataLoader(dataset, batch_sampler=batches, generator=torch.Generator().manual_seed(seed), **extra)
+    extra = dict(num_workers=num_workers, persistent_workers=True, prefetch_factor=4) if num_workers else {}
+    return DataLoader(dataset, batch_sampler=batches, collate_fn=collate_numpy,
+                      generator=torch.Generator().manual_seed(seed), **extra)
