@@ -16,8 +16,9 @@ def main() -> None:
     tracks += [(f"{Path(path).stem.replace('_', ' ')} (nearest TSS)", path, INTERPRET_COLOR)
                for path in inp.interpret]
     tracks.append(("TSS", inp.tss, "0,0,0"))
-    chrom = p.chromosomes[0]
-    size = read_chrom_sizes(inp.fai)[chrom]
+    sizes = read_chrom_sizes(inp.fai)
+    chrom = next(iter(sizes)) if p.chromosomes == "all" else p.chromosomes[0]
+    size = sizes[chrom]
     write_igv_session(out.igv, inp.fasta, tracks, f"{chrom}:1-{min(size, 200_000)}")
 
 

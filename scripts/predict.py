@@ -1,18 +1,16 @@
-"""Snakemake adapter: predict the requested chromosomes; one bigWig per track."""
+"""Snakemake adapter: gather the predicted chunks into one bigWig per track (streamed)."""
 
 from pathlib import Path
 
 from seq2track.data.store import GenomeStore
-from seq2track.predict import predict_to_bigwigs
-from seq2track.predict.model import load_predictor
+from seq2track.predict.genome import gather_bigwigs
 from seq2track.runner import run_logged
 
 
 def main() -> None:
-    p, inp, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
-    model, spec, device = load_predictor(inp.model, snakemake.threads)  # noqa: F821
-    predict_to_bigwigs(model, GenomeStore(Path(inp.store).parent), p.chromosomes, spec.window, list(out.tracks),
-                       device, batch_size=p.predict["batch_size"], rc_average=p.predict["rc_average"])
+    inp, out = snakemake.input, snakemake.output  # noqa: F821
+    store = GenomeStore(Path(inp.store).parent)
+    gather_bigwigs(list(zip(inp.npy, inp.blocks)), store.sizes, list(out.tracks), store.bin_size_bp)
 
 
 run_logged(main, snakemake.log[0])  # noqa: F821

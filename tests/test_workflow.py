@@ -54,8 +54,9 @@ def test_dry_run_plans_demo_and_slurm_profile(workdir):
     res = smk(workdir, "-n", "--profile", "profiles/slurm")
     assert res.returncode == 0, res.stdout + res.stderr
     assert planned_jobs(res.stdout) == {"simulate": 1, "download_genome": 1, "download_annotation": 3,
-                                        "download_track": 3, "windows": 1, "dataset": 1, "train": 1, "evaluate": 1,
-                                        "interpret": 1, "predict": 1, "igv_session": 1, "all": 1}
+                                        "download_track": 3, "store_group": 2, "store": 1, "windows": 1,
+                                        "dataset": 1, "train": 1, "evaluate": 1, "interpret": 1,
+                                        "predict_chunk": 2, "predict": 1, "igv_session": 1, "all": 1}
 
 
 def test_unknown_key_and_wrong_type_name_the_key(workdir):
@@ -131,13 +132,18 @@ def test_whole_dag_on_tiny_config(workdir):
 
 
 def test_hg38_k562_config_plans_without_network(workdir):
-    res = smk(workdir, "-n", "--configfile", "config/hg38_k562.yaml")
+    res = smk(workdir, "-n", "--profile", "profiles/slurm", "--configfile", "config/hg38_k562.yaml")
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     out = res.stdout
     assert "https://hgdownload.soe.ucsc.edu/goldenPath/hg38/bigZips/hg38.fa.gz" not in res.stderr
-    for rule, count in (("download_genome", 1), ("download_track", 3), ("download_annotation", 3), ("train", 1)):
-        assert any(line.split() == [rule, str(count)] for line in out.splitlines()), out[-2000:]
-    assert "simulate" not in [line.split()[0] for line in out.splitlines() if line.split()]
+    jobs = planned_jobs(out)
+    assert {r: jobs.get(r) for r in ("download_genome", "download_track", "download_annotation", "store_group",
+                                     "store", "train", "predict_chunk", "predict")} == {
+        "download_genome": 1, "download_track": 3, "download_annotation": 3, "store_group": 8, "store": 1,
+        "train": 1, "predict_chunk": 8, "predict": 1}
+    assert "simulate" not in jobs
+    chunk_jobs = [block for block in out.split("\nrule ")[1:] if block.startswith("predict_chunk:")]
+    assert len(chunk_jobs) == 8 and all("gpu=1" in block for block in chunk_jobs), chunk_jobs[:1]
 
 
 def _write_remote_sources(root: Path) -> dict[str, str]:

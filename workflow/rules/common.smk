@@ -43,6 +43,7 @@ wildcard_constraints:
     track="|".join(TRACKS),
     split="|".join(SPLITS),
     group=r"\d+",
+    chunk=r"\d+",
     annotation="|".join(k.replace(".", r"\.") for k in ANNOTATIONS),
 
 
@@ -67,6 +68,9 @@ def chrom_names():
 
 def annotation_source(wildcards):
     return config[ANNOTATIONS[wildcards.annotation]]
+
+
+PREDICT_CHUNKS = range(config["predict"]["chunks"])
 
 
 def predict_chromosomes():

@@ -11,8 +11,8 @@ Layout of a store folder::
                                      target dtype, sha256 of the FASTA index and of every bigWig
 
 Groups are built by separate jobs (Snakemake scatters them; on Slurm they run in parallel) and each job
-streams its chromosomes in fixed-size chunks, written with plain file writes (not a writable memmap, whose
-dirty pages would count as resident memory), so peak memory is a chunk, not a chromosome or a genome.
+streams its chromosomes in fixed-size chunks (``io.npy.write_npy_stream``), so peak memory is a chunk,
+not a chromosome or a genome.
 Why ``.npy`` and not zarr: a window is one contiguous slice of an uncompressed array, which a memmap
 serves with no decompression and no dependency; memmaps open lazily in each DataLoader worker.
 """
@@ -36,6 +36,7 @@ from seq2track.errors import InputFileError
 from seq2track.io.atomic import atomic_path
 from seq2track.io.bigwig import BigWigReader
 from seq2track.io.fasta import Genome
+from seq2track.io.npy import write_npy_stream
 
 STORE_JSON = "store.json"
 CHUNK_BP = 1 << 20            # sequence written 1 Mb at a time
@@ -52,20 +53,6 @@ def assign_groups(sizes: dict[str, int], n_groups: int) -> list[list[str]]:
         loads[i] += sizes[chrom]
     order = {c: k for k, c in enumerate(sizes)}
     return [sorted(g, key=order.get) for g in groups]
-
-
-def _write_npy_stream(path: Path, dtype, shape: tuple[int, ...], chunks) -> None:
-    """Write an .npy of ``shape`` from an iterable of arrays (row-major pieces), atomically."""
-    with atomic_path(path, suffix=".npy") as tmp, open(tmp, "wb") as fh:
-        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
-        np.lib.format.write_array_header_1_0(fh, header)
-        written = 0
-        for chunk in chunks:
-            chunk = np.ascontiguousarray(chunk, dtype=dtype)
-            fh.write(chunk.tobytes())
-            written += chunk.size
-        if written != int(np.prod(shape)):
-            raise RuntimeError(f"{path}: wrote {written} values for shape {shape}")
 
 
 def _sequence_chunks(genome: Genome, chrom: str):
@@ -96,9 +83,9 @@ def build_store_group(genome_fa: str, bigwigs: list[str], tracks: tuple[TrackSpe
         readers = [stack.enter_context(BigWigReader(p)) for p in bigwigs]
         for chrom in chroms:
             size = genome.sizes[chrom]
-            _write_npy_stream(out / f"{chrom}.seq.npy", np.uint8, (size,), _sequence_chunks(genome, chrom))
+            write_npy_stream(out / f"{chrom}.seq.npy", np.uint8, (size,), _sequence_chunks(genome, chrom))
             n_bins = size // bin_size_bp
-            _write_npy_stream(out / f"{chrom}.targets.npy", target_dtype, (n_bins, len(tracks)),
+            write_npy_stream(out / f"{chrom}.targets.npy", target_dtype, (n_bins, len(tracks)),
                               _target_chunks(readers, tracks, chrom, n_bins, bin_size_bp))
     with atomic_path(out / "group.json") as tmp:
         tmp.write_text(json.dumps({"chromosomes": chroms}))
@@ -139,8 +126,8 @@ def write_store_from_arrays(store_dir: str | os.PathLike, codes: dict[str, np.nd
     group = Path(store_dir) / "groups" / "0"
     group.mkdir(parents=True, exist_ok=True)
     for chrom, seq in codes.items():
-        _write_npy_stream(group / f"{chrom}.seq.npy", np.uint8, seq.shape, [seq])
-        _write_npy_stream(group / f"{chrom}.targets.npy", targets[chrom].dtype, targets[chrom].shape, [targets[chrom]])
+        write_npy_stream(group / f"{chrom}.seq.npy", np.uint8, seq.shape, [seq])
+        write_npy_stream(group / f"{chrom}.targets.npy", targets[chrom].dtype, targets[chrom].shape, [targets[chrom]])
     (group / "group.json").write_text(json.dumps({"chromosomes": list(codes)}))
     write_store_index(store_dir, [str(group)], {c: len(s) for c, s in codes.items()}, [], tracks, bin_size_bp,
                       str(next(iter(targets.values())).dtype))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 
@@ -61,6 +62,31 @@ def write_bigwig_bins(path: str | os.PathLike, chrom_sizes: dict[str, int],
             bw.addEntries([chrom] * int(keep.sum()), starts[keep].tolist(), ends=ends[keep].tolist(),
                           values=values[keep].tolist())
         bw.close()
+
+
+def write_bigwigs_bins(paths: list[str | os.PathLike], chrom_sizes: dict[str, int],
+                       blocks: Iterable[tuple[str, int, np.ndarray]], bin_size_bp: int) -> None:
+    """Write one bigWig per column of fixed-step blocks (chrom, start0, values (bins, len(paths))) in one pass.
+
+    Blocks must be sorted by (chrom order in ``chrom_sizes``, start) and must not overlap; the last bin of a
+    block is clipped to the chromosome end. Memory: one block (the writers keep only their own buffers).
+    """
+    with contextlib.ExitStack() as stack:
+        tmps = [stack.enter_context(atomic_path(p, suffix=".bw")) for p in paths]
+        writers = [pyBigWig.open(str(t), "w") for t in tmps]
+        try:
+            for bw in writers:
+                bw.addHeader(list(chrom_sizes.items()), maxZooms=10)
+            for chrom, start0, values in blocks:
+                starts = start0 + bin_size_bp * np.arange(values.shape[0])
+                ends = np.minimum(starts + bin_size_bp, chrom_sizes[chrom])
+                keep = starts < ends
+                names, s, e = [chrom] * int(keep.sum()), starts[keep].tolist(), ends[keep].tolist()
+                for bw, column in zip(writers, np.asarray(values, dtype=np.float64)[keep].T):
+                    bw.addEntries(names, s, ends=e, values=column.tolist())
+        finally:
+            for bw in writers:
+                bw.close()
 
 
 class BigWigReader:

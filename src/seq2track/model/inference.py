@@ -18,11 +18,11 @@ def predict_onehot(model: Seq2Track, x: torch.Tensor, rc_average: bool = True) -
     ``rc_average`` the mean of the forward strand and the reverse complement (reversed back)."""
     if x.dtype == torch.uint8:
         x = one_hot_codes(x)
-    pred = model(x)
-    if rc_average:
-        x_rc = x.flip(1).flip(2)                     # reverse, and A<->T, C<->G (ACGT order)
-        pred = 0.5 * (pred + model(x_rc).flip(1))
-    return pred
+    if not rc_average:
+        return model(x)
+    x_rc = x.flip(1).flip(2)                         # reverse, and A<->T, C<->G (ACGT order)
+    both = model(torch.cat([x, x_rc]))               # both strands in one batched pass
+    return 0.5 * (both[:len(x)] + both[len(x):].flip(1))
 
 
 def predict_windows(model: Seq2Track, codes: np.ndarray, device: torch.device, rc_average: bool = True

@@ -9,7 +9,7 @@ import torch
 
 from seq2track.data.spec import DataSpec, TrackSpec, window_from_dict
 from seq2track.device import setup_device
-from seq2track.errors import InputFileError
+from seq2track.errors import ConfigError, InputFileError
 from seq2track.model.checkpoint import load_checkpoint
 from seq2track.model.network import Seq2Track
 
@@ -37,3 +37,14 @@ def load_predictor(path: str | os.PathLike, num_threads: int = 0, device: str = 
     dev = setup_device(device, num_threads)
     model, payload = load_checkpoint(path, dev)
     return model, checkpoint_data_spec(payload, model, path), dev
+
+
+def resolve_chromosomes(chromosomes: list[str] | str, sizes: dict[str, int]) -> list[str]:
+    """``predict.chromosomes`` as a list: "all" means every chromosome of the genome; names must exist."""
+    if chromosomes == "all":
+        return list(sizes)
+    unknown = sorted(set(chromosomes) - set(sizes))
+    if unknown:
+        raise ConfigError("predict.chromosomes", f"{unknown} are not in the genome",
+                          f"use names of the genome ({', '.join(list(sizes)[:5])}, ...) or all")
+    return list(chromosomes)
