@@ -98,7 +98,7 @@ def store_groups():
 
 
 def dataset_files():
-    """What a rule reading the run's dataset needs: meta.json, the split rows and the store index."""
+    """Inputs of the rules that read the run's dataset (besides meta.json): the store index, the split rows."""
     splits = expand(f"{OUT}/dataset/{{split}}.windows.bed", split=SPLITS)
     return [f"{STORE}/store.json", *splits]
 
