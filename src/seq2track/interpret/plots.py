@@ -31,10 +31,15 @@ def plot_attention_vs_distance(scored: pd.DataFrame, summary: pd.DataFrame, scor
         ax.scatter(part["distance_bp"] / 1e3, part[score], s=12, c=colour, label=label)
     ax.set_xlabel("distance to TSS (kb)")
     ax.set_ylabel(f"{score} (element / window mean)")
-    ax.set_yscale("log")
+    if (reach[score] > 0).any():
+        ax.set_yscale("log")
+    else:
+        ax.text(0.5, 0.5, "no enhancer-gene pairs in reach" if reach.empty else "no positive scores",
+                transform=ax.transAxes, ha="center")
     overall = summary[summary["distance_bin"] == "all"]
     ax.set_title(", ".join(f"{r.method} {r.auprc:.2f}" for r in overall.itertuples()) + " (auPRC)", fontsize=7)
-    ax.legend(frameon=False)
+    if not reach.empty:
+        ax.legend(frameon=False)
     _save(fig, out_png)
 
 
@@ -49,10 +54,13 @@ def plot_pr_curves(scored: pd.DataFrame, methods: list[str], out_png: str | os.P
             ax.plot(recall, precision, lw=1.2, label=method, ls="--" if method in ("inverse_distance",
                                                                                   "accessibility", "abc") else "-")
         ax.axhline(labels.mean(), color="0.5", lw=0.8, label="positive rate")
+        ax.legend(frameon=False, fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no pairs in reach" if reach.empty else "one class only", transform=ax.transAxes,
+                ha="center")
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
     ax.set_ylim(0, 1.02)
-    ax.legend(frameon=False, fontsize=7)
     _save(fig, out_png)
 
 

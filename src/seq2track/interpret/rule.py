@@ -4,6 +4,7 @@ enhancer–gene pairs, written as tables, figures and browser tracks (scripts/in
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,8 @@ from seq2track.io.fasta import read_chrom_sizes
 from seq2track.io.tables import read_bed, read_enhancer_pairs
 from seq2track.predict.model import load_predictor
 from seq2track.model.inference import predict_windows
+
+log = logging.getLogger(__name__)
 
 
 def genes_and_pairs(tss_bed: str, enhancers_tsv: str, chromosomes: list[str], max_genes: int | None
@@ -44,7 +47,10 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     model, spec, device = load_predictor(inp.model, threads)
     genes, pairs = genes_and_pairs(inp.tss, inp.enhancers, chromosomes, cfg["max_genes"])
     genome, window, tss_bins = GenomeStore(Path(inp.store).parent), spec.window, cfg.get("tss_bins", 1)
-    attention = tss_attention(model, genome, genes, window, device, cfg["batch_size"], tuple(cfg["aggregations"]),
+    aggregations = tuple(cfg["aggregations"]) if model.cfg.num_transformer_layers else ()
+    if not aggregations:
+        log.warning("the model has no transformer layers: attention methods skipped (their bigWigs are empty)")
+    attention = tss_attention(model, genome, genes, window, device, cfg["batch_size"], aggregations,
                               tss_bins=tss_bins)
     profiles = {f"attention_{a}": (rows, window.bin_size_bp) for a, rows in attention.items()}
     gxi = tss_contributions(model, genome, genes, window, spec.track_ids.index(cfg["track"]), device,
@@ -55,10 +61,15 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     if inp.accessibility:
         scored = add_accessibility_baselines(scored, inp.accessibility[0])
         methods += ["accessibility", "abc"]
+    if not scored["in_reach"].any():
+        log.warning("no enhancer-gene pair within reach of a test-split TSS (%d pairs, %d genes): the summary "
+                    "holds NaN and the plots say so", len(scored), len(genes))
     summary = summarise(scored, methods, cfg["bootstrap"], seed)
     sizes = read_chrom_sizes(inp.fai)
     for agg, path in zip(cfg["aggregations"], out.attention_bw):
-        write_profile_bigwig(path, genes, attention[agg], window.bin_size_bp, window, sizes)
+        rows = attention.get(agg, np.zeros((0, window.n_bins)))
+        write_profile_bigwig(path, genes if agg in attention else genes.iloc[:0], rows, window.bin_size_bp, window,
+                             sizes)
     write_profile_bigwig(out.contributions_bw, genes, gxi, 1, window, sizes)
     with atomic_path(out.scores) as tmp:
         scored.to_csv(tmp, sep="\t", index=False)
@@ -67,7 +78,9 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     plot_attention_vs_distance(scored, summary, "attention_mean" if "attention_mean" in scored else methods[0],
                                out.plot)
     plot_pr_curves(scored, methods, out.pr_curves)
-    shown = attention["mean" if "mean" in attention else next(iter(attention))]
+    shown = attention["mean"] if "mean" in attention else next(iter(attention.values()), None)
+    if shown is None:  # no attention: a flat line in the locus figure
+        shown = np.zeros((len(genes), window.n_bins))
     plot_top_gene(model, genome, genes, scored, shown, gxi, spec, device, list(inp.observed), out.locus)
 
 
