@@ -100,3 +100,16 @@ def test_augmentation_is_seeded_and_flips_targets(tmp_path, tiny_genome, tiny_bi
             flipped += 1
             assert (ya[::-1] == plain[i][1]).all()
     assert 0 < flipped < 8
+
+
+def test_split_chromosomes_must_exist_and_keep_windows(tiny_genome):
+    """Issue 12: an unknown split chromosome, or a split left without windows, stops at the windows step."""
+    genome, no_bl = Genome(tiny_genome), pd.DataFrame(columns=["chrom", "start", "end"])
+    with pytest.raises(ConfigError, match=r"windows.valid_chromosomes.*\['chr2'\] are not in the genome"):
+        make_windows(genome, no_bl, WindowSpec(4096, 2048, 128, 2), 0.1, ["chr2"], ["chrB"])
+    with pytest.raises(ConfigError, match=r"test split.*no window left on \['chrB'\]: 0 tiled \(1 chromosomes "
+                                          r"shorter than length_bp 32768\)"):
+        make_windows(genome, no_bl, WindowSpec(32768, 4096, 128, 4), 0.1, [], ["chrB"])
+    blacklist = pd.DataFrame({"chrom": ["chrA"], "start": [0], "end": [40_000]})
+    with pytest.raises(ConfigError, match=r"train split.*after the blacklist"):
+        make_windows(genome, blacklist, WindowSpec(4096, 2048, 128, 2), 0.1, ["chrB"], [])

@@ -26,6 +26,19 @@ def test_track_sheet_errors(tmp_path):
     sheet.drop(columns="scale").to_csv(bad, sep="\t", index=False)
     with pytest.raises(InputFileError, match=r"missing columns \['scale'\]"):
         read_track_sheet(bad)
+    # issue 12: Basenji's targets.txt, an empty file, a header without rows, duplicate ids
+    bad.write_text("index\tidentifier\tfile\tclip\tscale\tsum_stat\tdescription\n0\tENCFF1\tx.bw\t32\t2\tsum\tDNase\n")
+    with pytest.raises(InputFileError, match="Basenji targets.txt.*identifier -> id"):
+        read_track_sheet(bad)
+    bad.write_text("")
+    with pytest.raises(InputFileError, match="is empty"):
+        read_track_sheet(bad)
+    sheet.iloc[:0].to_csv(bad, sep="\t", index=False)
+    with pytest.raises(InputFileError, match="has no tracks"):
+        read_track_sheet(bad)
+    pd.concat([sheet, sheet.iloc[:1]]).to_csv(bad, sep="\t", index=False)
+    with pytest.raises(InputFileError, match="duplicate track ids"):
+        read_track_sheet(bad)
 
 
 def test_epcrispr_parser_on_handmade_gz(tmp_path):

@@ -115,3 +115,18 @@ def test_float16_targets_are_close(tmp_path, tiny_genome, tiny_bigwig):
     build_store_group(str(tiny_genome), [str(tiny_bigwig[0])], SPEC.tracks[:1], 128, ["chrA"], out32)
     t16, t32 = np.load(out16 / "chrA.targets.npy"), np.load(out32 / "chrA.targets.npy")
     assert t16.dtype == np.float16 and np.allclose(t16.astype(np.float32), t32, rtol=1e-3)
+
+
+def test_a_track_without_a_split_chromosome_is_refused(tmp_path, tiny_genome):
+    """Issue 12 item 1: a bigWig lacking chrB gave all-zero targets there without a word."""
+    from seq2track.io.bigwig import runs_from_values, write_bigwig_runs
+
+    only_a = tmp_path / "only_a.bw"
+    values = np.random.default_rng(0).poisson(0.5, 40_000).astype(np.float32)
+    write_bigwig_runs(only_a, {"chrA": 40_000}, [("chrA", *runs_from_values(values))])
+    spec = DataSpec(WindowSpec(4096, 4096, 128, 4), (TrackSpec("dnase"),))
+    train_only = _windows({"chrA": 40_000}, spec.window)
+    build_dataset_over_store(tmp_path / "ok", tiny_genome, [only_a], spec, train_only)   # chrB unused: fine
+    with pytest.raises(InputFileError, match=r"track dnase.*no data on chrB \(a valid chromosome\)"):
+        build_dataset_over_store(tmp_path / "bad", tiny_genome, [only_a], spec,
+                                 _windows({"chrA": 40_000, "chrB": 30_000}, spec.window))

@@ -74,6 +74,18 @@ def test_unknown_key_and_wrong_type_name_the_key(workdir):
     assert "key train.epochs: 'twelve' is not of type 'integer'" in lines[0]
 
 
+def test_bad_track_sheet_stops_the_dry_run_in_one_line(workdir):
+    """Issue 12 item 7: the sheet is read by the package's reader, with its checks, before any job."""
+    sheet = workdir / "config" / "targets.txt"
+    sheet.write_text("index\tidentifier\tfile\tclip\tscale\tsum_stat\tdescription\n0\tE1\tx.bw\t32\t2\tsum\tD\n")
+    cfg = workdir / "config" / "bad.yaml"
+    cfg.write_text((workdir / "config" / "config.yaml").read_text() + f"\ntracks: {sheet}\n")
+    res = smk(workdir, "-n", "--configfile", str(cfg))
+    lines = [line for line in (res.stdout + res.stderr).splitlines() if "seq2track track sheet error" in line]
+    assert res.returncode != 0 and len(lines) == 1 and "identifier -> id" in lines[0], res.stderr[-2000:]
+    assert "Traceback" not in res.stdout + res.stderr
+
+
 def test_missing_source_file_names_its_path(workdir):
     cfg = workdir / "config" / "missing.yaml"
     text = (workdir / "config" / "tiny.yaml").read_text()

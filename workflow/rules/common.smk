@@ -5,9 +5,9 @@ import sys
 from snakemake.utils import validate
 
 from seq2track.configcheck import check_config
-from seq2track.errors import ConfigError
+from seq2track.errors import ConfigError, Seq2TrackError
 from seq2track.io.download import is_url
-from seq2track.io.tables import read_track_sheet_text
+from seq2track.io.tables import read_track_sheet, read_track_sheet_text
 from seq2track.train.config import TRAINING_SECTIONS
 
 try:  # one line naming the key; then snakemake's validate fills the defaults
@@ -16,6 +16,10 @@ except ConfigError as error:
     sys.exit(f"seq2track config error: {error}")
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 
+try:  # the package's reader and checks, one line on error
+    read_track_sheet(config["tracks"])
+except Seq2TrackError as error:
+    sys.exit(f"seq2track track sheet error: {error}")
 TRACK_SHEET = read_track_sheet_text(config["tracks"]).set_index("id", drop=False)
 validate(
     TRACK_SHEET.replace("", None).astype({"scale": float}),

@@ -65,6 +65,14 @@ def write_dataset(store_dir: str | os.PathLike, windows: pd.DataFrame, data_spec
     if store.tracks != data_spec.tracks or store.bin_size_bp != w.bin_size_bp:
         raise InputFileError(str(store.root), "was built for other tracks or another bin size",
                              "rebuild the store from this track sheet")
+    used = set(windows["chrom"])
+    for track, missing in store.missing_chromosomes.items():
+        if used & set(missing):
+            chrom = sorted(used & set(missing))[0]
+            split = windows.loc[windows.chrom == chrom, "split"].iloc[0]
+            raise InputFileError(f"track {track}", f"has no data on {chrom} (a {split} chromosome): its targets "
+                                 "would all be 0", "give a bigWig that covers every split chromosome, or leave "
+                                 f"{chrom} out of genome.chromosomes")
     off_grid = windows.loc[windows["start"] % w.bin_size_bp != 0]
     if len(off_grid):
         raise InputFileError("windows", f"window {off_grid.chrom.iloc[0]}:{off_grid.start.iloc[0]} does not start "

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -38,6 +39,7 @@ from seq2track.io.bigwig import BigWigReader
 from seq2track.io.fasta import Genome
 from seq2track.io.npy import write_npy_stream
 
+log = logging.getLogger(__name__)
 STORE_JSON = "store.json"
 CHUNK_BP = 1 << 20            # sequence written 1 Mb at a time
 CHUNK_TARGET_BYTES = 1 << 23  # ~8 MB of targets (or of one track's bases) at a time
@@ -87,8 +89,13 @@ def build_store_group(genome_fa: str, bigwigs: list[str], tracks: tuple[TrackSpe
             n_bins = size // bin_size_bp
             write_npy_stream(out / f"{chrom}.targets.npy", target_dtype, (n_bins, len(tracks)),
                               _target_chunks(readers, tracks, chrom, n_bins, bin_size_bp))
+        missing = {t.id: [c for c in chroms if c not in r.chroms] for t, r in zip(tracks, readers)}
+    for track, absent in missing.items():
+        if absent:
+            log.warning("track %s has no data on %s: its targets there are 0 (the dataset step refuses windows "
+                        "on them)", track, ", ".join(absent))
     with atomic_path(out / "group.json") as tmp:
-        tmp.write_text(json.dumps({"chromosomes": chroms}))
+        tmp.write_text(json.dumps({"chromosomes": chroms, "missing": missing}))
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -104,16 +111,20 @@ def write_store_index(store_dir: str | os.PathLike, group_dirs: list[str], sizes
                       target_dtype: str = "float32") -> dict:
     """Gather the groups into ``store.json`` (paths relative to the store folder; sha256 of each source)."""
     store = Path(store_dir)
-    where = {}
+    where, missing_by_track = {}, {t.id: [] for t in tracks}
     for group in group_dirs:
-        for chrom in json.loads((Path(group) / "group.json").read_text())["chromosomes"]:
+        info = json.loads((Path(group) / "group.json").read_text())
+        for chrom in info["chromosomes"]:
             where[chrom] = os.path.relpath(group, store)
+        for track, chroms in info.get("missing", {}).items():
+            missing_by_track[track] += chroms
     missing = sorted(set(sizes) - set(where))
     if missing:
         raise InputFileError(str(store), f"no group holds chromosomes {missing}", "rebuild the store")
     index = {"bin_size_bp": bin_size_bp, "target_dtype": target_dtype,
              "tracks": [asdict(t) for t in tracks], "sizes": {c: int(s) for c, s in sizes.items()},
-             "groups": where, "sha256": {Path(p).name: file_sha256(p) for p in sources}}
+             "groups": where, "missing_chromosomes": missing_by_track,
+             "sha256": {Path(p).name: file_sha256(p) for p in sources}}
     with atomic_path(store / STORE_JSON) as tmp:
         tmp.write_text(json.dumps(index, indent=2))
     return index
@@ -158,6 +169,7 @@ class GenomeStore:
         self.bin_size_bp: int = index["bin_size_bp"]
         self.tracks = tuple(TrackSpec(**t) for t in index["tracks"])
         self._groups: dict[str, str] = index["groups"]
+        self.missing_chromosomes: dict[str, list[str]] = index.get("missing_chromosomes", {})
         self._open: dict[tuple[str, str], np.ndarray] = {}
 
     def __getstate__(self) -> dict:

@@ -89,11 +89,29 @@ def assign_splits(windows: pd.DataFrame, valid: list[str], test: list[str]) -> p
 
 def make_windows(genome: Genome, blacklist: pd.DataFrame, spec: WindowSpec, max_n_fraction: float,
                  valid: list[str], test: list[str]) -> pd.DataFrame:
-    """All stages: tile, drop blacklisted and N-rich windows, assign splits."""
-    windows = tile(genome.sizes, spec.length_bp, spec.stride_bp)
-    windows = drop_blacklisted(windows, blacklist)
-    windows = drop_n_rich(windows, genome, max_n_fraction)
-    return assign_splits(windows, valid, test)
+    """All stages: tile, drop blacklisted and N-rich windows, assign splits.
+
+    Fails early, naming the key, when a split chromosome is not in the genome, or when the train split (or
+    a valid/test split that names chromosomes) is left with no window; the message counts what was dropped.
+    """
+    for key, names in (("windows.valid_chromosomes", valid), ("windows.test_chromosomes", test)):
+        unknown = sorted(set(names) - set(genome.sizes))
+        if unknown:
+            raise ConfigError(key, f"{unknown} are not in the genome",
+                              f"use names of the genome ({', '.join(list(genome.sizes)[:6])}, ...)")
+    tiled = assign_splits(tile(genome.sizes, spec.length_bp, spec.stride_bp), valid, test)
+    kept_bl = drop_blacklisted(tiled, blacklist)
+    windows = drop_n_rich(kept_bl, genome, max_n_fraction)
+    for split, names in (("train", None), ("valid", valid), ("test", test)):
+        if (names is None or names) and not (windows["split"] == split).any():
+            chroms = names if names is not None else sorted(set(genome.sizes) - set(valid) - set(test))
+            short = [c for c in chroms if genome.sizes[c] < spec.length_bp]
+            raise ConfigError(f"windows ({split} split)", f"no window left on {chroms}: "
+                              f"{(tiled.split == split).sum()} tiled ({len(short)} chromosomes shorter than "
+                              f"length_bp {spec.length_bp}), {(kept_bl.split == split).sum()} after the blacklist, "
+                              f"0 with at most {max_n_fraction:.0%} N", "choose other split chromosomes, a shorter "
+                              "windows.length_bp or a higher windows.max_n_fraction")
+    return windows
 
 
 def split_report(windows: pd.DataFrame) -> pd.DataFrame:

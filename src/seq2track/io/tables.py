@@ -41,7 +41,11 @@ def read_bed(path: str | os.PathLike, min_columns: int = 3) -> pd.DataFrame:
 
 def read_track_sheet_text(path: str | os.PathLike) -> pd.DataFrame:
     """The track sheet as strings, optional columns filled with their defaults (no checks)."""
-    sheet = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    try:
+        sheet = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError as exc:
+        raise InputFileError(str(path), "is empty", f"write a tab-separated sheet with columns "
+                             f"{TRACK_SHEET_COLUMNS}") from exc
     for col, default in OPTIONAL_SHEET_COLUMNS.items():
         if col not in sheet.columns:
             sheet[col] = default
@@ -53,7 +57,11 @@ def read_track_sheet(path: str | os.PathLike) -> pd.DataFrame:
     sheet = read_track_sheet_text(path)
     missing = [c for c in TRACK_SHEET_COLUMNS if c not in sheet.columns]
     if missing:
-        raise InputFileError(str(path), f"missing columns {missing}", f"the sheet needs {TRACK_SHEET_COLUMNS}")
+        hint = " (a Basenji targets.txt? rename identifier -> id and file -> source)" if "identifier" in sheet else ""
+        raise InputFileError(str(path), f"missing columns {missing}{hint}",
+                             f"the sheet needs tab-separated columns {TRACK_SHEET_COLUMNS}")
+    if sheet.empty:
+        raise InputFileError(str(path), "has no tracks", "add one row per track")
     if sheet["id"].duplicated().any():
         dup = sheet.loc[sheet["id"].duplicated(), "id"].tolist()
         raise InputFileError(str(path), f"duplicate track ids {dup}", "give each track a unique id")
