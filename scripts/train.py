@@ -8,7 +8,7 @@ def main() -> None:
     res = snakemake.resources  # noqa: F821
     run_train_rule(snakemake.input.meta, snakemake.params, snakemake.threads,  # noqa: F821
                    tasks=int(res.get("tasks", 1) or 1), launcher=str(res.get("mpi", "") or ""),
-                   outputs=snakemake.output)  # noqa: F821
+                   outputs=snakemake.output, run_only=snakemake.config["train"])  # noqa: F821
 
 
 run_logged(main, snakemake.log[0])  # noqa: F821

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyBigWig
 import pytest
+import yaml
 
 from conftest import REPO
 
@@ -141,6 +142,17 @@ def test_whole_dag_on_tiny_config(workdir):
     # nothing left to do on a rerun; same config -> same trained weights
     res = smk(workdir, "-n", "--cores", "2", "--configfile", "config/tiny.yaml")
     assert "Nothing to be done" in res.stdout + res.stderr
+
+    # keys that change how training runs, not what it learns, do not retrain (issue 12 item 9); a model key does
+    cfg = yaml.safe_load((workdir / "config" / "tiny.yaml").read_text())
+    cfg["train"].update(num_threads=1, log_every_steps=7, checkpoint_every_steps=3, requeue=False, device="cpu")
+    (workdir / "config" / "runonly.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    res = smk(workdir, "-n", "--cores", "2", "--configfile", "config/runonly.yaml")
+    assert "Nothing to be done" in res.stdout + res.stderr, res.stdout[-2000:]
+    cfg["train"]["learning_rate"] = 0.01
+    (workdir / "config" / "model_key.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    res = smk(workdir, "-n", "--cores", "2", "--configfile", "config/model_key.yaml")
+    assert planned_jobs(res.stdout).get("train") == 1, res.stdout[-2000:]
 
 
 def test_hg38_k562_config_plans_without_network(workdir):

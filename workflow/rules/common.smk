@@ -8,7 +8,7 @@ from seq2track.configcheck import check_config
 from seq2track.errors import ConfigError, Seq2TrackError
 from seq2track.io.download import is_url
 from seq2track.io.tables import read_track_sheet, read_track_sheet_text
-from seq2track.train.config import TRAINING_SECTIONS
+from seq2track.train.config import RUN_ONLY_KEYS, TRAINING_SECTIONS
 
 try:  # one line naming the key; then snakemake's validate fills the defaults
     check_config(config, workflow.source_path("../schemas/config.schema.yaml"))
@@ -128,8 +128,14 @@ def pretrained_weights():
 
 
 def training_config():
-    """The config sections that determine a trained model (others must not retrain it)."""
-    return {key: config[key] for key in TRAINING_SECTIONS}
+    """The config sections that determine a trained model (others must not retrain it); the train keys that
+    only change how a run goes (threads, logging, checkpoint cadence, device) are left out and reach the
+    job through ``snakemake.config`` instead, so changing them does not retrain."""
+    sections = {key: config[key] for key in TRAINING_SECTIONS}
+    sections["train"] = {
+        k: v for k, v in config["train"].items() if k not in RUN_ONLY_KEYS
+    }
+    return sections
 
 
 def interpret_bigwigs():

@@ -34,7 +34,7 @@ rule train:
         runtime=24 * 60,
     params:
         model=config["model"],
-        train=config["train"],
+        train=training_config()["train"],
         seed=config["seed"],
         run_config=training_config(),
     script:

@@ -14,7 +14,7 @@ from seq2track.errors import ConfigError
 from seq2track.io.atomic import write_text_atomic
 from seq2track.model.config import ModelConfig, model_config_from
 from seq2track.provenance import write_provenance
-from seq2track.train.config import TrainConfig
+from seq2track.train.config import RUN_ONLY_KEYS, TrainConfig
 from seq2track.train.curves import plot_history
 from seq2track.train.launch import launch
 
@@ -52,13 +52,19 @@ def model_config_for(model: dict, spec: DataSpec) -> ModelConfig:
     return cfg
 
 
-def run_train_rule(meta_json: str | os.PathLike, params, threads: int, tasks: int, launcher: str, outputs) -> None:
-    """Train, then write model.yaml, provenance and the training curve (``outputs``: the rule's named outputs)."""
+def run_train_rule(meta_json: str | os.PathLike, params, threads: int, tasks: int, launcher: str, outputs,
+                   run_only: dict | None = None) -> None:
+    """Train, then write model.yaml, provenance and the training curve (``outputs``: the rule's named outputs).
+
+    ``params.train`` holds the keys that determine the model; ``run_only`` (the config's train section) adds
+    the ``RUN_ONLY_KEYS`` it sets, which the rule keeps out of its params so that changing them does not retrain.
+    """
     under_slurm = "SLURM_JOB_ID" in os.environ
     check_launcher(tasks, launcher, under_slurm)
     spec = DataSpec.read(meta_json)
     model_cfg = model_config_for(params.model, spec)
-    cfg = train_config_from(params.train, params.model, params.seed, threads, tasks, under_slurm)
+    train = {**params.train, **{k: v for k, v in (run_only or {}).items() if k in RUN_ONLY_KEYS}}
+    cfg = train_config_from(train, params.model, params.seed, threads, tasks, under_slurm)
     launch(Path(meta_json).parent, model_cfg, cfg, Path(outputs.best).parent, run_config=dict(params.run_config),
            tasks=tasks, launcher=launcher)
     write_text_atomic(outputs.model_yaml, yaml.safe_dump({"model": model_cfg.to_dict(), "tracks": spec.track_ids},
