@@ -70,7 +70,7 @@ def test_tiny_workflow_runs_under_slurm_with_ddp(local_slurm, workdir):  # noqa:
     # the predict chunks (2 in tiny.yaml) and interpret asked for the fake GPU and were scheduled on it
     jobs = {job: subprocess.run(["scontrol", "show", "job", job], capture_output=True, text=True).stdout
             for job in submitted}
-    gpu_jobs = [re.search(r"Comment=rule_(\w+)", info).group(1) for info in jobs.values()
+    gpu_jobs = [re.search(r"Comment=rule_(\w+)", info).group(1).split("_wildcards")[0] for info in jobs.values()
                 if re.search(r"TresPerJob=gres[:/]gpu[:=]1", info)]
     assert sorted(gpu_jobs) == ["interpret", "predict_chunk", "predict_chunk"], gpu_jobs
     train_job = next(info for info in jobs.values() if "Comment=rule_train" in info)
