@@ -201,11 +201,19 @@ def file_server(tmp_path):
 
     root = tmp_path / "www"
     root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    requests: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server name
+            requests.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}", requests
     httpd.shutdown()
     httpd.server_close()
 
@@ -213,7 +221,7 @@ def file_server(tmp_path):
 def test_download_rules_fetch_convert_and_check_over_http(workdir, file_server):
     import yaml
 
-    root, url = file_server
+    root, url, requests = file_server
     sums = _write_remote_sources(root)
     cfg = yaml.safe_load((workdir / "config" / "tiny.yaml").read_text())
     cfg.update(run="remote", simulate={"enabled": False}, tracks="config/remote_tracks.tsv",
@@ -246,8 +254,10 @@ def test_download_rules_fetch_convert_and_check_over_http(workdir, file_server):
     # a wrong checksum: the job fails with one line naming the URL, and no output is left behind
     (workdir / "config" / "remote_tracks.tsv").write_text(sheet.replace(sums["dnase_md5"], "0" * 32))
     (res_dir / "tracks" / "dnase.bw").unlink()
+    requests.clear()
     res = smk(workdir, "resources/remote/tracks/dnase.bw", "--cores", "2", "--configfile", "config/remote.yaml")
     assert res.returncode != 0
+    assert requests.count("/dnase.bedGraph.gz") == 1, requests   # a permanent failure is not fetched again
     errors = [line for line in res.stderr.splitlines() if line.startswith("seq2track error:")]
     assert errors and f"{url}/dnase.bedGraph.gz: md5 mismatch" in errors[0]
     assert sorted(p.name for p in (res_dir / "tracks").iterdir()) == ["cage.bw"]

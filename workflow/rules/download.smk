@@ -15,7 +15,6 @@ rule download_genome:
         f"logs/{GENOME}/download_genome.log",
     benchmark:
         f"benchmarks/{GENOME}/download_genome.tsv"
-    retries: 1
     conda:
         PY_ENV
     resources:
@@ -41,7 +40,6 @@ rule download_track:
         f"{RES}/tracks/{{track}}.bw",
     log:
         f"logs/{GENOME}/download_track_{{track}}.log",
-    retries: 1
     conda:
         PY_ENV
     resources:
@@ -67,7 +65,6 @@ rule download_annotation:
         f"{RES}/{{annotation}}",
     log:
         f"logs/{GENOME}/download_{{annotation}}.log",
-    retries: 1
     conda:
         PY_ENV
     params:
