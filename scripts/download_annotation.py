@@ -4,7 +4,7 @@ from pathlib import Path
 
 from seq2track.io.annotations import prepare_bed, prepare_enhancers, prepare_tss
 from seq2track.io.chroms import ChromNames
-from seq2track.io.download import RetryPolicy, fetch
+from seq2track.io.download import RetryPolicy, fetch, named_as_source
 from seq2track.io.fasta import read_chrom_sizes
 from seq2track.runner import run_logged
 
@@ -14,13 +14,15 @@ def main() -> None:
     names, sizes = ChromNames.from_config(**p.names), read_chrom_sizes(inp.source_sizes)
     raw = out.with_name(f".{out.name}.download{''.join(Path(p.source).suffixes[-2:])}")
     try:
-        fetch(p.url or inp.source[0], raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))
-        if p.kind == "tss":
-            prepare_tss(raw, out, sizes, names, p.tss_format, p.gene_types)
-        elif p.kind == "enhancers":
-            prepare_enhancers(raw, out, sizes, names)
-        else:
-            prepare_bed(raw, out, sizes, names)
+        source = p.url or inp.source[0]
+        fetch(source, raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))
+        with named_as_source(raw, source, p.kind):
+            if p.kind == "tss":
+                prepare_tss(raw, out, sizes, names, p.tss_format, p.gene_types)
+            elif p.kind == "enhancers":
+                prepare_enhancers(raw, out, sizes, names)
+            else:
+                prepare_bed(raw, out, sizes, names)
     finally:
         raw.unlink(missing_ok=True)
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from seq2track.io.chroms import ChromNames
-from seq2track.io.download import RetryPolicy, fetch
+from seq2track.io.download import RetryPolicy, fetch, named_as_source
 from seq2track.io.fasta import prepare_genome, write_chrom_sizes
 from seq2track.runner import run_logged
 
@@ -14,8 +14,10 @@ def main() -> None:
     raw = Path(out.fasta).with_name(".source.fa.download")
     all_sizes: dict[str, int] = {}
     try:
-        fetch(p.url or snakemake.input[0], raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))  # noqa: F821
-        sizes = prepare_genome(raw, out.fasta, p.chromosomes, rename=names, all_sizes=all_sizes)
+        source = p.url or snakemake.input[0]  # noqa: F821
+        fetch(source, raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))
+        with named_as_source(raw, source, "FASTA"):
+            sizes = prepare_genome(raw, out.fasta, p.chromosomes, rename=names, all_sizes=all_sizes)
     finally:
         raw.unlink(missing_ok=True)
     write_chrom_sizes(all_sizes, out.source_sizes)

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from seq2track.io.chroms import ChromNames
-from seq2track.io.download import RetryPolicy, fetch
+from seq2track.io.download import RetryPolicy, fetch, named_as_source
 from seq2track.io.fasta import read_chrom_sizes
 from seq2track.io.tracks import detect_format, prepare_track
 from seq2track.runner import run_logged
@@ -14,9 +14,11 @@ def main() -> None:
     fmt = detect_format(p.source, p.format)
     raw = out.with_name(f".{out.name}.download")
     try:
-        fetch(p.url or inp.source[0], raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))
-        prepare_track(raw, out, fmt, read_chrom_sizes(inp.source_sizes), read_chrom_sizes(inp.sizes),
-                      ChromNames.from_config(**p.names))
+        source = p.url or inp.source[0]
+        fetch(source, raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))
+        with named_as_source(raw, source, fmt):
+            prepare_track(raw, out, fmt, read_chrom_sizes(inp.source_sizes), read_chrom_sizes(inp.sizes),
+                          ChromNames.from_config(**p.names))
     finally:
         raw.unlink(missing_ok=True)
 

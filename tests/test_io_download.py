@@ -177,3 +177,13 @@ def test_cli_failure_is_one_line_and_nonzero(server, tmp_path):
                          "--sha256", hashlib.sha256(PAYLOAD).hexdigest()], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert out.read_bytes() == PAYLOAD
+
+
+def test_url_with_spaces_or_control_characters_is_one_line(tmp_path):
+    """Issue 12 item 8: a URL with `$(...)` and spaces gave an http.client.InvalidURL traceback."""
+    from seq2track.errors import DownloadError
+    from seq2track.io.download import RetryPolicy, fetch
+
+    with pytest.raises(DownloadError, match="spaces or control characters"):
+        fetch("http://127.0.0.1:9/a$(rm x) b.fa", tmp_path / "x.fa", policy=RetryPolicy(retries=0))
+    assert not list(tmp_path.iterdir())

@@ -57,3 +57,31 @@ def test_ensembl_names_map_to_ucsc_and_unmapped_names_are_listed(tmp_path):
     with pytest.raises(InputFileError, match=r"\['chr1'\] requested .* absent \(the FASTA has \['1', 'MT'") as err:
         prepare_genome(src, tmp_path / "h.fa.gz", keep=["chr1"])
     assert "chrom_aliases" in str(err.value)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"<!DOCTYPE html><html><body>404 Not Found</body></html>", "is an HTML page, not a FASTA"),
+    (bytes(range(256)) * 8, "cannot be read as a FASTA|invalid characters|not a FASTA"),
+    (None, "cannot be read as a FASTA"),                        # a truncated gzip
+])
+def test_bad_fasta_bytes_name_the_users_source_in_one_line(tmp_path, content, message):
+    """Issue 12 item 8: random bytes, a truncated gzip or an HTML page; the error names the URL, not the copy."""
+    import gzip
+
+    from seq2track.io.download import named_as_source
+    from seq2track.io.fasta import prepare_genome
+
+    raw = tmp_path / ".source.fa.download"
+    if content is None:
+        full = gzip.compress(b">chr1\n" + b"ACGT" * 50_000 + b"\n")
+        raw.write_bytes(full[: len(full) // 2])
+    else:
+        raw.write_bytes(content)
+    url = "https://example.org/genome.fa.gz"
+    with pytest.raises(InputFileError) as info:
+        with named_as_source(raw, url, "FASTA"):
+            prepare_genome(raw, tmp_path / "out" / "genome.fa.gz")
+    text = str(info.value)
+    assert text.startswith(url) and ".source.fa.download" not in text and "\n" not in text
+    assert __import__("re").search(message, text), text
+    assert not (tmp_path / "out" / "genome.fa.gz").exists()

@@ -9,6 +9,8 @@ whole in memory, and nothing is left at the output path on failure.
 
 from __future__ import annotations
 
+import contextlib
+
 import ftplib
 import gzip
 import hashlib
@@ -17,10 +19,11 @@ import shutil
 import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from seq2track.errors import DownloadError, InputFileError
+from seq2track.errors import DownloadError, InputFileError, Seq2TrackError
 from seq2track.io.atomic import atomic_path
 
 URL_SCHEMES = ("http://", "https://", "ftp://")
@@ -186,6 +189,9 @@ def fetch(source: str, dest: str | os.PathLike, sha256: str | None = None, md5: 
     """
     dest = Path(dest)
     policy = policy or RetryPolicy()
+    if is_url(source) and any(ch.isspace() or ord(ch) < 32 for ch in source):
+        raise DownloadError(source, "the URL contains spaces or control characters",
+                            "percent-encode them (%20 for a space) or fix the URL")
     expected = {"sha256": sha256, "md5": md5}
     digests = _Digests(tuple(a for a, want in expected.items() if want))
     with atomic_path(dest, suffix=".part") as part:
@@ -201,3 +207,27 @@ def fetch(source: str, dest: str | os.PathLike, sha256: str | None = None, md5: 
         if decompress_gzip:
             _gunzip_in_place(part)
     return dest
+
+
+HTML_STARTS = (b"<!doctype html", b"<html", b"<?xml")
+
+
+@contextlib.contextmanager
+def named_as_source(local: str | os.PathLike, source: str, kind: str):
+    """Errors raised while preparing the downloaded copy ``local`` name the user's ``source`` instead, in one
+    line; an HTML page (a server's error page) or unreadable bytes (random, truncated gzip) get a clear message."""
+    local = str(local)
+    with open(local, "rb") as fh:
+        head = fh.read(512).lstrip().lower()
+    if head.startswith(HTML_STARTS):
+        raise InputFileError(source, f"is an HTML page, not a {kind} (an error or login page from the server?)",
+                             "check the URL in a browser and point to the file itself")
+    try:
+        yield
+    except Seq2TrackError as exc:
+        what = exc.what.replace(local, source) if local in exc.what else f"{source} ({exc.what})"
+        raise type(exc)(what, exc.problem.replace(local, source), exc.fix) from exc
+    except (OSError, EOFError, UnicodeDecodeError, ValueError, zlib.error) as exc:
+        detail = str(exc).replace(local, "the downloaded copy")
+        raise InputFileError(source, f"cannot be read as a {kind} ({type(exc).__name__}: {detail})",
+                             "check that the source is the file you meant and is complete (not truncated)") from exc
