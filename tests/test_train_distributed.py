@@ -95,6 +95,8 @@ def test_killed_then_resumed_run_ends_with_the_same_weights(tmp_path, dataset_di
         assert torch.equal(got[name], tensor), name
     hist = pd.read_csv(tmp_path / "run" / "history.tsv", sep="\t")
     assert hist["epoch"].tolist() == [1, 2, 3]
+    ref_hist = pd.read_csv(tmp_path / "ref" / "history.tsv", sep="\t")   # the resumed epoch's loss counts
+    assert hist["train_loss"].tolist() == ref_hist["train_loss"].tolist()  # every batch (issue 12 item 9)
 
 
 def test_usr1_saves_state_and_exits_for_requeue(tmp_path, dataset_dir):

@@ -102,6 +102,7 @@ class Trainer:
         self.best, self.stale = -np.inf, 0
         self.stop = StopRequest()
         self._batches, self._train_loader = EpochBatches(), None
+        self._epoch_loss: tuple[float, int] = (0.0, 0)  # this epoch's loss sum and windows (saved with the state)
 
     def _track_weights(self, means: np.ndarray, mean_ylogy: np.ndarray) -> torch.Tensor | None:
         """Per-track loss weights for ``train.track_weights``; None for uniform."""
@@ -123,7 +124,8 @@ class Trainer:
                 "fingerprint": self.fingerprint, "model": self.module.state_dict(),
                 "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
                 "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch, "step": self.step,
-                "history": self.history, "best": float(self.best), "stale": self.stale, "rng": states})
+                "history": self.history, "best": float(self.best), "stale": self.stale, "rng": states,
+                "epoch_loss": list(self._epoch_loss)})
         if self.ctx.distributed:
             torch.distributed.barrier()
 
@@ -137,6 +139,7 @@ class Trainer:
         self.scheduler.load_state_dict(payload["scheduler"])
         self.epoch, self.batch_in_epoch, self.step = payload["epoch"], payload["batch_in_epoch"], payload["step"]
         self.history, self.best, self.stale = payload["history"], payload["best"], payload["stale"]
+        self._epoch_loss = tuple(payload.get("epoch_loss", (0.0, 0)))  # the resumed epoch's loss so far
         set_rng_state(payload["rng"][self.ctx.rank])
         log.info("resumed from %s at epoch %d, batch %d (step %d)", self.state_dir, self.epoch + 1,
                  self.batch_in_epoch, self.step)
@@ -171,11 +174,13 @@ class Trainer:
                                  accumulation=self.cfg.grad_accumulation)
         loader = self._loader(batches)
         bar = progress_bar(len(batches), f"epoch {self.epoch + 1}", self.ctx.is_main)
-        total, n, t0 = 0.0, 0, time.perf_counter()
+        total, n = self._epoch_loss if self.batch_in_epoch else (0.0, 0)
+        n0, t0 = n, time.perf_counter()
         for x, y in loader:
             x, y = torch.as_tensor(x), torch.as_tensor(y)
             loss = self._train_step(x, y)
             total, n = total + loss * len(x), n + len(x)
+            self._epoch_loss = (total, n)
             self.batch_in_epoch += 1
             self.step += 1
             if bar:
@@ -184,7 +189,7 @@ class Trainer:
             elif self.ctx.is_main and self.cfg.log_every_steps and self.step % self.cfg.log_every_steps == 0:
                 log.info("epoch %d batch %d/%d step %d loss %.4f lr %.2e (%.1f windows/s)", self.epoch + 1,
                          self.batch_in_epoch, self.steps_per_epoch, self.step, loss,
-                         self.scheduler.get_last_lr()[0], n * self.ctx.world_size / (time.perf_counter() - t0))
+                         self.scheduler.get_last_lr()[0], (n - n0) * self.ctx.world_size / (time.perf_counter() - t0))
             every = self.cfg.checkpoint_every_steps
             if every and self.step % every == 0 and self.batch_in_epoch < self.steps_per_epoch:
                 self._save_state()
