@@ -187,3 +187,37 @@ def test_url_with_spaces_or_control_characters_is_one_line(tmp_path):
     with pytest.raises(DownloadError, match="spaces or control characters"):
         fetch("http://127.0.0.1:9/a$(rm x) b.fa", tmp_path / "x.fa", policy=RetryPolicy(retries=0))
     assert not list(tmp_path.iterdir())
+
+
+def test_broken_chunked_body_is_retried_then_one_line(tmp_path):
+    """Issue 12 item 10: http.client.IncompleteRead (a chunked body cut short) was a traceback, not retried."""
+    import socket
+    import threading
+
+    from seq2track.errors import DownloadError
+    from seq2track.io.download import RetryPolicy, fetch
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    served = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+            conn.close()                                 # no terminating chunk
+            served.append(1)
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/f.bed"
+    try:
+        with pytest.raises(DownloadError, match="failed after 3 attempts"):
+            fetch(url, tmp_path / "f.bed", policy=RetryPolicy(retries=2, backoff_s=0.01, timeout_s=5))
+    finally:
+        server.close()
+    assert len(served) == 3 and not list(tmp_path.iterdir())

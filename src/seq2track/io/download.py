@@ -14,6 +14,7 @@ import contextlib
 import ftplib
 import gzip
 import hashlib
+import http.client
 import os
 import shutil
 import time
@@ -147,7 +148,7 @@ def _fetch_url(url: str, part: Path, policy: RetryPolicy, digests: _Digests) -> 
                 raise DownloadError(url, f"FTP {reply}", "check the URL in the config or track sheet") from None
         except TimeoutError:
             last = f"no data for {policy.timeout_s:g} s (stalled server)"
-        except (_Truncated, OSError) as exc:
+        except (_Truncated, OSError, http.client.HTTPException) as exc:  # IncompleteRead: a broken chunked body
             last = str(getattr(exc, "reason", exc)) or type(exc).__name__
         if attempt < policy.retries:
             time.sleep(policy.delay(attempt))
