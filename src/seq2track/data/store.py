@@ -146,12 +146,26 @@ def write_store_from_arrays(store_dir: str | os.PathLike, codes: dict[str, np.nd
 
 
 class SequenceSource(Protocol):
-    """What prediction and interpretation read sequence from: a ``GenomeStore`` or an indexed FASTA
-    (``io.fasta.Genome``)."""
+    """What prediction and interpretation read sequence from: a ``GenomeStore``, or an indexed FASTA through
+    ``FastaSource`` (``sequence_source`` picks)."""
 
     sizes: dict[str, int]
 
     def codes(self, chrom: str, start0: int, end: int) -> np.ndarray: ...
+
+
+class FastaSource:
+    """An indexed FASTA (``io.fasta.Genome``) as a SequenceSource."""
+
+    def __init__(self, genome: Genome) -> None:
+        self.genome, self.sizes = genome, genome.sizes
+
+    def codes(self, chrom: str, start0: int, end: int) -> np.ndarray:
+        return encode(self.genome.fetch(chrom, start0, end))
+
+
+def sequence_source(source: SequenceSource | Genome) -> SequenceSource:
+    return FastaSource(source) if isinstance(source, Genome) else source
 
 
 class GenomeStore:

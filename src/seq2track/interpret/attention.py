@@ -15,7 +15,7 @@ import torch
 
 from seq2track.data.encoding import one_hot
 from seq2track.data.windows import WindowSpec
-from seq2track.data.store import SequenceSource
+from seq2track.data.store import SequenceSource, sequence_source
 from seq2track.model.network import Seq2Track
 
 
@@ -45,6 +45,7 @@ def element_key_bins(start0: int, end: int, window_start0: int, spec: WindowSpec
 def tss_window_batches(genome: SequenceSource, genes: pd.DataFrame, spec: WindowSpec, batch_size: int
                        ) -> Iterator[np.ndarray]:
     """uint8 codes (B, L) of TSS-centred windows for consecutive batches of ``genes`` (chrom, tss)."""
+    genome = sequence_source(genome)
     for i in range(0, len(genes), batch_size):
         part = genes.iloc[i:i + batch_size]
         yield np.stack([genome.codes(r.chrom, tss_window_start(r.tss, spec),

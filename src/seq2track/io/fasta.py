@@ -114,11 +114,5 @@ class Genome:
         seq = self._fa.fetch(chrom, max(0, start0), min(end, size)).upper()
         return "N" * left + seq + "N" * right
 
-    def codes(self, chrom: str, start0: int, end: int):
-        """uint8 codes of [start0, end) (N outside the contig), as ``data.store.GenomeStore.codes`` gives."""
-        from seq2track.data.encoding import encode  # io stays below data: imported only when asked for
-
-        return encode(self.fetch(chrom, start0, end))
-
     def close(self) -> None:
         self._fa.close()

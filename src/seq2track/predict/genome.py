@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 from seq2track.data.encoding import N_CODE
-from seq2track.data.store import SequenceSource
+from seq2track.data.store import SequenceSource, sequence_source
 from seq2track.data.windows import WindowSpec
 from seq2track.io.atomic import atomic_path
 from seq2track.io.bigwig import write_bigwigs_bins
@@ -91,6 +91,7 @@ def predict_blocks(model: Seq2Track, source: SequenceSource, blocks: list[Block]
                    ) -> Iterator[tuple[str, int, np.ndarray]]:
     """Yield (chrom, start0, predictions (out_bins, T)) for the non-N ``blocks``, in order."""
     model.eval()
+    source = sequence_source(source)
     bf16 = precision == "bf16"
     for kept, codes in prefetched(_code_batches(source, blocks, spec, batch_size)):
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
@@ -121,6 +122,7 @@ def write_chunk(out_npy: str | os.PathLike, out_blocks: str | os.PathLike, model
                 batch_size: int = 4, rc_average: bool = True, precision: str = "fp32") -> int:
     """Predict ``blocks`` into ``out_npy`` (float32, (kept blocks, out_bins, T)), streamed, and list the kept
     blocks (chrom, start) in ``out_blocks``; returns the number kept."""
+    source = sequence_source(source)
     kept = [b for b in blocks if (_input_codes(source, b, spec) != N_CODE).any()]
     with atomic_path(out_blocks) as tmp:
         pd.DataFrame(kept, columns=["chrom", "start"]).to_csv(tmp, sep="\t", index=False)
