@@ -46,22 +46,8 @@ def write_bigwig_runs(path: str | os.PathLike, chrom_sizes: dict[str, int],
 
 def write_bigwig_bins(path: str | os.PathLike, chrom_sizes: dict[str, int],
                       blocks: Iterable[tuple[str, int, np.ndarray]], bin_size_bp: int) -> None:
-    """Write fixed-step blocks (chrom, start0, values per bin) as a bigWig with ``bin_size_bp`` spans.
-
-    Blocks must be sorted by (chrom order in ``chrom_sizes``, start) and must not overlap;
-    the last bin of a block is clipped to the chromosome end.
-    """
-    with atomic_path(path, suffix=".bw") as tmp:
-        bw = pyBigWig.open(str(tmp), "w")
-        bw.addHeader(list(chrom_sizes.items()), maxZooms=10)
-        for chrom, start0, values in blocks:
-            values = np.asarray(values, dtype=np.float64)
-            starts = start0 + bin_size_bp * np.arange(values.size)
-            ends = np.minimum(starts + bin_size_bp, chrom_sizes[chrom])
-            keep = starts < ends
-            bw.addEntries([chrom] * int(keep.sum()), starts[keep].tolist(), ends=ends[keep].tolist(),
-                          values=values[keep].tolist())
-        bw.close()
+    """Write fixed-step blocks (chrom, start0, values per bin) as one bigWig (``write_bigwigs_bins``, one column)."""
+    write_bigwigs_bins([path], chrom_sizes, ((c, s, np.asarray(v)[:, None]) for c, s, v in blocks), bin_size_bp)
 
 
 def write_bigwigs_bins(paths: list[str | os.PathLike], chrom_sizes: dict[str, int],
