@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 from seq2track.data.encoding import reverse_complement_codes
 from seq2track.data.spec import DataSpec, TrackSpec
 from seq2track.data.store import GenomeStore
-from seq2track.data.targets import pool_bins, transform
+from seq2track.data.targets import region_targets
 from seq2track.data.windows import WindowSpec
 from seq2track.errors import InputFileError
 from seq2track.io.atomic import atomic_path
@@ -33,11 +33,8 @@ def window_targets(readers: list[BigWigReader], tracks: tuple[TrackSpec, ...], c
                    spec: WindowSpec) -> np.ndarray:
     """Transformed targets (out_bins, T) of one window read straight from bigWigs; the crop is removed."""
     lo, hi = start0 + spec.crop_bp, end - spec.crop_bp
-    cols = []
-    for reader, track in zip(readers, tracks):
-        binned = pool_bins(reader.values(chrom, lo, hi), spec.bin_size_bp, track.sum_stat)
-        cols.append(transform(binned, track.scale, track.clip_soft, track.clip))
-    return np.stack(cols, axis=-1)
+    return np.stack([region_targets(r, t, chrom, lo, hi, spec.bin_size_bp) for r, t in zip(readers, tracks)],
+                    axis=-1)
 
 
 def read_window_targets(bigwigs: list[str], tracks: tuple[TrackSpec, ...], windows: pd.DataFrame,

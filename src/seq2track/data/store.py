@@ -32,7 +32,7 @@ import numpy as np
 
 from seq2track.data.encoding import N_CODE, encode
 from seq2track.data.spec import TrackSpec
-from seq2track.data.targets import pool_bins, transform
+from seq2track.data.targets import region_targets
 from seq2track.errors import InputFileError
 from seq2track.io.atomic import atomic_path
 from seq2track.io.bigwig import BigWigReader
@@ -70,8 +70,7 @@ def _target_chunks(readers: list[BigWigReader], tracks: tuple[TrackSpec, ...], c
         b1 = min(n_bins, b0 + step)
         block = np.empty((b1 - b0, len(tracks)), dtype=np.float32)
         for t, (reader, track) in enumerate(zip(readers, tracks)):
-            binned = pool_bins(reader.values(chrom, b0 * bin_size_bp, b1 * bin_size_bp), bin_size_bp, track.sum_stat)
-            block[:, t] = transform(binned, track.scale, track.clip_soft, track.clip)
+            block[:, t] = region_targets(reader, track, chrom, b0 * bin_size_bp, b1 * bin_size_bp, bin_size_bp)
         yield block
 
 

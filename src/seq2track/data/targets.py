@@ -20,3 +20,10 @@ def transform(binned: np.ndarray, scale: float, clip_soft: float | None, clip: f
     if clip is not None and np.isfinite(clip):
         out = np.minimum(out, clip)
     return out
+
+
+def region_targets(reader, track, chrom: str, start0: int, end: int, bin_size_bp: int) -> np.ndarray:
+    """One track's transformed bins over [start0, end) read from ``reader`` (an ``io.bigwig.BigWigReader``);
+    ``track`` carries sum_stat, scale, clip_soft and clip (a ``data.spec.TrackSpec``)."""
+    binned = pool_bins(reader.values(chrom, start0, end), bin_size_bp, track.sum_stat)
+    return transform(binned, track.scale, track.clip_soft, track.clip)
