@@ -19,6 +19,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/interpret.smk"
+include: "workflow/rules/browser.smk"
 
 
 rule all:

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -15,6 +14,7 @@ import pyBigWig
 import pytest
 import yaml
 
+from bundle_checks import check_hub, check_igv_session
 from conftest import REPO
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -57,7 +57,7 @@ def test_dry_run_plans_demo_and_slurm_profile(workdir):
     assert planned_jobs(res.stdout) == {"simulate": 1, "download_genome": 1, "download_annotation": 3,
                                         "download_track": 3, "store_group": 2, "store": 1, "windows": 1,
                                         "dataset": 1, "train": 1, "evaluate": 1, "interpret": 1,
-                                        "predict_chunk": 2, "predict": 1, "igv_session": 1, "all": 1}
+                                        "predict_chunk": 2, "predict": 1, "browser": 1, "all": 1}
 
 
 def test_unknown_key_and_wrong_type_name_the_key(workdir):
@@ -127,12 +127,9 @@ def test_whole_dag_on_tiny_config(workdir):
         with pyBigWig.open(str(out / "interpret" / f"{name}.bw")) as bw:  # browser tracks of the profiles
             assert bw.intervals("chr3") and not bw.intervals("chr1")
     assert (out / "model" / "provenance.json").exists() and (out / "evaluation" / "locus.png").stat().st_size > 0
-    session = ElementTree.parse(out / "predictions" / "igv_session.xml").getroot()
-    paths = [r.get("path") for r in session.iter("Resource")]
-    assert {Path(p).name for p in paths} >= {"dnase.bw", "attention_rollout.bw", "grad_x_input.bw", "tss.bed"}
-    assert len(paths) == 2 * 3 + 4 + 1     # predicted + observed per track, interpretation bigWigs, TSSs
-    for path in paths + [session.get("genome")]:  # relative to the session file, so the folder can move
-        assert (out / "predictions" / path).is_file(), path
+    session = check_igv_session(out / "browser")  # the browser bundle by each client's rules (test_browser.py)
+    assert len(list(session.iter("Track"))) == 3 * 3 + 4 + 2  # predicted, observed, source per track; 4 + 2 more
+    check_hub(out / "browser", out / "browser" / "genome.fa.gz")
 
     # the report renders with the plots
     res = smk(workdir, "--configfile", "config/tiny.yaml", "--report", str(out / "report.html"))

@@ -3,6 +3,7 @@
     seq2track simulate OUT_DIR [--seed N]
     seq2track fetch SOURCE DEST [--sha256 HEX | --md5 HEX] [--gunzip] [--retries N] [--timeout S]
     seq2track prepare-genome FASTA OUT.fa.gz [--chromosomes chr1,chr2]
+    seq2track serve BROWSER_DIR [--port 8000]   (a run's browser/ folder for igv.js, with Range support)
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def _prepare_genome(args: argparse.Namespace) -> None:
     print(json.dumps(sizes))
 
 
+def _serve(args: argparse.Namespace) -> None:
+    from seq2track.browser.serve import serve
+
+    serve(args.directory, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seq2track", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retries", type=int, default=4)
     p.add_argument("--timeout", type=float, default=60.0, help="seconds without data before an attempt fails")
     p.set_defaults(func=_fetch)
+    p = sub.add_parser("serve", help="serve a browser bundle over HTTP with Range support (igv.js)")
+    p.add_argument("directory")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_serve)
     p = sub.add_parser("prepare-genome", help="bgzip + faidx a FASTA, keeping chosen chromosomes")
     p.add_argument("fasta")
     p.add_argument("out")

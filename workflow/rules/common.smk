@@ -149,7 +149,7 @@ def interpret_bigwigs():
 def all_outputs():
     return [
         expand(f"{OUT}/predictions/{{track}}.bw", track=TRACKS),
-        f"{OUT}/predictions/igv_session.xml",
+        f"{OUT}/browser",
         f"{OUT}/evaluation/metrics.tsv",
         f"{OUT}/evaluation/locus.png",
         f"{OUT}/interpret/enhancer_scores.tsv",

@@ -1,4 +1,4 @@
-# Slide the model over the requested chromosomes, one bigWig per track; an IGV session over all tracks.
+# Slide the model over the requested chromosomes, one bigWig per track.
 
 
 rule predict_chunk:
@@ -45,26 +45,3 @@ rule predict:
         runtime=6 * 60,
     script:
         "../../scripts/predict.py"
-
-
-rule igv_session:
-    input:
-        fasta=f"{RES}/genome.fa.gz",
-        fai=f"{RES}/genome.fa.gz.fai",
-        predicted=expand(f"{OUT}/predictions/{{track}}.bw", track=TRACKS),
-        observed=expand(f"{RES}/tracks/{{track}}.bw", track=TRACKS),
-        interpret=interpret_bigwigs(),
-        tss=f"{RES}/tss.bed",
-    output:
-        igv=f"{OUT}/predictions/igv_session.xml",
-    log:
-        f"{OUT}/logs/igv_session.log",
-    localrule: True
-    conda:
-        PY_ENV
-    params:
-        chromosomes=predict_chromosomes(),
-        tracks=TRACKS,
-        colors=TRACK_SHEET["color"].tolist(),
-    script:
-        "../../scripts/igv_session.py"
