@@ -20,6 +20,7 @@ include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/interpret.smk"
 include: "workflow/rules/browser.smk"
+include: "workflow/rules/translate.smk"
 
 
 rule all:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -258,3 +259,20 @@ def test_download_rules_fetch_convert_and_check_over_http(workdir, file_server):
     errors = [line for line in res.stderr.splitlines() if line.startswith("seq2track error:")]
     assert errors and f"{url}/dnase.bedGraph.gz: md5 mismatch" in errors[0]
     assert sorted(p.name for p in (res_dir / "tracks").iterdir()) == ["cage.bw"]
+
+
+def test_translate_target_trains_scores_and_draws(workdir):
+    """`snakemake translate` (issue 18) on a short budget: the target, its files and metrics keys."""
+    small = {"translate": {"train_sequences": 400, "train_codons": [4, 12], "curriculum_steps": 0,
+                           "test_sequences": 20, "test_codons": [4, 12], "long_test_sequences": 5,
+                           "long_test_codons": [13, 20], "steps": 30, "warmup_steps": 5}}
+    (workdir / "config" / "translate_small.yaml").write_text(yaml.safe_dump(small))
+    res = smk(workdir, "translate", "--cores", "2", "--configfile", "config/translate_small.yaml")
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = workdir / "results" / "translate"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"residue_accuracy", "exact_match", "accuracy_by_degeneracy", "per_residue_accuracy",
+            "codon_aligned_attention", "longer_than_training"} <= set(metrics)
+    assert 0 <= metrics["residue_accuracy"] <= 1 and metrics["n_sequences"] == 20
+    assert (out / "cross_attention.png").stat().st_size > 0 and (out / "model.pt").stat().st_size > 0
+    assert [p.name for p in (workdir / "results").iterdir()] == ["translate"]  # nothing of the demo ran

@@ -104,7 +104,13 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
 
 
 class MultiHeadAttention(nn.Module):
-    """Multi-head self-attention; rotary positions optional; fused SDPA on the forward path."""
+    """Multi-head attention; rotary positions optional; fused SDPA on the forward path.
+
+    Self-attention by default; with ``context`` it is cross-attention (queries from ``x``, keys and values
+    from ``context``; the same projections, so one module serves both). ``mask`` is a boolean tensor
+    broadcastable to (B, H, Nq, Nk), True where a query may attend (padding and causal masks,
+    ``seq2track.seq2seq.model``). Rotary positions apply to self-attention only.
+    """
 
     def __init__(self, dim: int, heads: int, attention_dropout: float, rotary: bool) -> None:
         super().__init__()
@@ -113,9 +119,15 @@ class MultiHeadAttention(nn.Module):
         self.to_out = nn.Linear(dim, dim)
         self._tables: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
 
-    def _qkv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        q, k, v = rearrange(self.to_qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.heads)
-        if self.rotary:
+    def _qkv(self, x: torch.Tensor, context: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if context is None:
+            q, k, v = rearrange(self.to_qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.heads)
+        else:
+            w_q, w_kv = self.to_qkv.weight.split([x.shape[-1], 2 * x.shape[-1]])
+            q = rearrange(F.linear(x, w_q), "b n (h d) -> b h n d", h=self.heads)
+            k, v = rearrange(F.linear(context, w_kv), "b n (two h d) -> two b h n d", two=2, h=self.heads)
+        if self.rotary and context is None:
             key = (x.shape[1], q.shape[-1], x.device)
             if key not in self._tables:  # positions depend only on length: compute once
                 self._tables[key] = rotary_tables(x.shape[1], q.shape[-1], x.device)
@@ -123,11 +135,21 @@ class MultiHeadAttention(nn.Module):
             q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
         return q, k, v
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = self._qkv(x)
+    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,
+                mask: torch.Tensor | None = None) -> torch.Tensor:
+        q, k, v = self._qkv(x, context)
         drop = self.attention_dropout if self.training else 0.0
-        out = F.scaled_dot_product_attention(q, k, v, dropout_p=drop)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=drop)
         return self.to_out(rearrange(out, "b h n d -> b n (h d)"))
+
+    def attention_weights(self, x: torch.Tensor, context: torch.Tensor | None = None,
+                          mask: torch.Tensor | None = None) -> torch.Tensor:
+        """The full softmax attention (B, H, Nq, Nk) that ``forward`` applies (for figures and tests)."""
+        q, k, _ = self._qkv(x, context)
+        logits = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            logits = logits.masked_fill(~mask, float("-inf"))
+        return logits.softmax(dim=-1)
 
     def attention_probs(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
         """Softmax attention rows for the chosen query positions: (B, H, Q, N).
@@ -151,8 +173,9 @@ class TransformerBlock(nn.Module):
         self.ffn = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, 2 * dim), nn.Dropout(dropout), nn.ReLU(),
                                  nn.Linear(2 * dim, dim), nn.Dropout(dropout))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.drop_attn(self.attn(self.norm_attn(x)))
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.norm_attn(x)
+        x = x + self.drop_attn(self.attn(h) if mask is None else self.attn(h, mask=mask))
         return x + self.ffn(x)
 
     def attention_probs(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
