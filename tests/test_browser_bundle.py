@@ -106,3 +106,12 @@ def test_a_failed_build_leaves_nothing(tmp_path, inputs):
     with pytest.raises(Exception, match="EPCrisprBenchmark"):
         build_bundle(inputs, tmp_path / "browser")
     assert not (tmp_path / "browser").exists() and not (tmp_path / ".browser.tmp").exists()
+
+
+def test_track_ids_become_ucsc_safe_names():
+    from seq2track.browser.layout import plan_tracks
+
+    tracks = plan_tracks(["K562-DNase.rep1", "3prime"], ["1,2,3", "4,5,6"], ["a", "b"], 128, [], True)
+    assert [t.key for t in tracks][:4] == ["K562_DNase_rep1_predicted", "K562_DNase_rep1_observed",
+                                           "K562_DNase_rep1_source", "t_3prime_predicted"]
+    assert tracks[0].file == "predicted.K562-DNase.rep1.bw" and tracks[0].group == "K562_DNase_rep1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 ROLES = ("predicted", "observed", "source", "interpretation", "annotation")
@@ -25,6 +26,12 @@ class BrowserTrack:
         return self.file.endswith(".bb")
 
 
+def track_key(text: str) -> str:
+    """A UCSC-safe track name: letters, digits and _, starting with a letter."""
+    key = re.sub(r"[^A-Za-z0-9_]", "_", text)
+    return key if key[:1].isalpha() else f"t_{key}"
+
+
 def tint(color: str, towards: int = 175, amount: float = 0.55) -> str:
     """``color`` moved ``amount`` of the way to grey ``towards``: the observed partner of a predicted track."""
     rgb = [int(v) for v in color.split(",")]
@@ -43,18 +50,19 @@ def plan_tracks(track_ids: list[str], colors: list[str], descriptions: list[str]
     then the interpretation tracks and the annotations (TSSs, tested enhancer-gene pairs)."""
     out = []
     for tid, color, desc in zip(track_ids, colors, descriptions):
-        out.append(BrowserTrack(f"{tid}_predicted", f"predicted.{tid}.bw", f"{tid} predicted",
-                                _long(desc, f"{tid} predicted, {bin_size_bp} bp bins"), "predicted", color, tid))
-        out.append(BrowserTrack(f"{tid}_observed", f"observed.{tid}.bw", f"{tid} observed",
+        key = track_key(tid)
+        out.append(BrowserTrack(f"{key}_predicted", f"predicted.{tid}.bw", f"{tid} predicted",
+                                _long(desc, f"{tid} predicted, {bin_size_bp} bp bins"), "predicted", color, key))
+        out.append(BrowserTrack(f"{key}_observed", f"observed.{tid}.bw", f"{tid} observed",
                                 _long(desc, f"{tid} observed, {bin_size_bp} bp bins as in training"), "observed",
-                                tint(color), tid))
+                                tint(color), key))
         if with_source:
-            out.append(BrowserTrack(f"{tid}_source", f"source.{tid}.bw", f"{tid} source",
+            out.append(BrowserTrack(f"{key}_source", f"source.{tid}.bw", f"{tid} source",
                                     _long(desc, f"{tid} source bigWig as downloaded (per base)"), "source",
                                     tint(color, amount=0.75)))
     for name in interpretation:
         label = name.replace("_", " ")
-        out.append(BrowserTrack(name, f"interpretation.{name}.bw", label,
+        out.append(BrowserTrack(track_key(name), f"interpretation.{name}.bw", label,
                                 f"{label} of the nearest test TSS (model interpretation)", "interpretation",
                                 "90,90,90"))
     out.append(BrowserTrack("tss", "tss.bb", "TSS", "gene transcription start sites", "annotation", "0,0,0"))

@@ -25,7 +25,7 @@ class TranslateConfig:
     train_sequences: int = 20000
     train_codons: tuple[int, int] = (10, 110)     # training lengths (codons incl. start and stop)
     curriculum_codons: int = 20                   # longest training CDS at step 0; grows linearly to the
-    curriculum_steps: int = 850                   # longest of train_codons over this many steps (0 = off)
+    curriculum_steps: int = 900                   # longest of train_codons over this many steps (0 = off)
     curriculum_window: int = 30                   # a batch's lengths lie within this many codons of the longest
     test_sequences: int = 500
     test_codons: tuple[int, int] = (30, 100)      # the held-out set of the acceptance figures
@@ -34,7 +34,7 @@ class TranslateConfig:
     cds_fasta: str | None = None                  # real CDS instead of the generator (split 90/10 by seed)
     model: dict = field(default_factory=dict)     # Seq2SeqConfig fields
     batch_size: int = 32
-    steps: int = 1600
+    steps: int = 1700
     learning_rate: float = 2e-3
     warmup_steps: int = 200
     label_smoothing: float = 0.1
