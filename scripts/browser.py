@@ -1,5 +1,6 @@
 """Snakemake adapter: the browser bundle (IGV desktop, igv.js, UCSC hub) of a run."""
 
+import logging
 from pathlib import Path
 
 from seq2track.browser.bundle import BundleInputs, build_bundle
@@ -21,7 +22,7 @@ def main() -> None:
         with_sources=cfg["source_tracks"], email=cfg["hub_email"] or "not given (set browser.hub_email)",
         public_url=cfg["public_url"])
     locus = build_bundle(bundle, snakemake.output[0])  # noqa: F821
-    print(f"browser bundle {snakemake.output[0]}: default locus {locus}")  # noqa: F821
+    logging.getLogger("seq2track.browser").info("bundle %s: default locus %s", snakemake.output[0], locus)  # noqa: F821
 
 
 run_logged(main, snakemake.log[0])  # noqa: F821
