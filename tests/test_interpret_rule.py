@@ -42,7 +42,7 @@ def test_conv_only_model_and_no_pairs_in_reach(tmp_path, tiny_genome, tiny_bigwi
     messages = " ".join(r.message for r in caplog.records)
     assert "no transformer layers" in messages and "no enhancer-gene pair within reach" in messages
     summary = pd.read_csv(out.summary, sep="\t")
-    assert set(summary["method"]) == {"grad_x_input", "inverse_distance", "accessibility", "abc"}
+    assert set(summary["method"]) == {"grad_x_input", "inverse_distance", "ism_shuffle", "accessibility", "abc"}
     assert (summary["n_pairs"] == 0).all() and summary["auprc"].isna().all()
     for png in (out.plot, out.pr_curves, out.locus):
         assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"

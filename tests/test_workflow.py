@@ -115,7 +115,7 @@ def test_whole_dag_on_tiny_config(workdir):
     assert history["epoch"].tolist() == [1, 2]
     summary = pd.read_csv(out / "interpret" / "summary.tsv", sep="\t")
     methods = {"attention_mean", "attention_last_layer", "attention_rollout", "grad_x_input", "inverse_distance",
-               "accessibility", "abc"}
+               "accessibility", "abc", "ism_shuffle"}
     assert set(summary["method"]) == methods
     overall = summary[summary["distance_bin"] == "all"]
     assert (overall["n_pairs"] > 0).all() and (overall["auprc_lo"] <= overall["auprc_hi"]).all()

@@ -3,6 +3,7 @@
 Model scores: a per-gene profile over the gene's TSS-centred window (attention over key bins, or
 |gradient x input| per base) is aggregated over the element (max | mean | sum) and divided by the
 profile's mean over the whole window (the local background), so genes are comparable.
+In-silico perturbation (``perturbation``): the predicted change at the TSS when the element is shuffled.
 Baselines: 1/distance; accessibility (observed signal summed over the element); ABC-like
 (accessibility x 1/distance, as a fraction of that product over all candidates of the gene).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import element_span, tss_window_start
@@ -76,9 +78,12 @@ def summarise(scored: pd.DataFrame, methods: list[str], n_boot: int = 500, seed:
         for name, (lo, hi) in bins.items():
             part = reach[(reach["distance_bp"] > lo) & (reach["distance_bp"] <= hi)] if name != "all" else reach
             labels, values = part["Regulated"].to_numpy(dtype=bool), part[method].to_numpy(dtype=float)
+            rho = np.nan  # rank correlation with the measured effect (EffectSize < 0: the gene goes down)
+            if "EffectSize" in part and len(part) > 2 and np.nanstd(values) > 0:
+                rho = float(spearmanr(values, -part["EffectSize"].to_numpy(dtype=float), nan_policy="omit")[0])
             rows.append({"method": method, "kind": "baseline" if method in BASELINES else "model",
                          "distance_bin": name, "n_pairs": len(part), "n_positive": int(labels.sum()),
                          "positive_rate": float(labels.mean()) if len(labels) else np.nan,
-                         "n_out_of_reach": int((~scored["in_reach"]).sum()),
+                         "n_out_of_reach": int((~scored["in_reach"]).sum()), "spearman_effect_size": rho,
                          **ranking_metrics(labels, values), **bootstrap_ranking(labels, values, n_boot, seed)})
     return pd.DataFrame(rows)

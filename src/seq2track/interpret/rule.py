@@ -17,6 +17,7 @@ from seq2track.interpret.attention import tss_attention, tss_window_start
 from seq2track.interpret.bigwig import write_profile_bigwig
 from seq2track.interpret.contributions import tss_contributions
 from seq2track.interpret.enhancers import add_accessibility_baselines, score_pairs, summarise
+from seq2track.interpret.perturbation import perturbation_scores
 from seq2track.interpret.plots import plot_attention_vs_distance, plot_gene_locus, plot_pr_curves
 from seq2track.io.atomic import atomic_path
 from seq2track.io.bigwig import BigWigReader
@@ -58,6 +59,11 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     profiles["grad_x_input"] = (abs(gxi), 1)
     scored = score_pairs(pairs, genes, profiles, window, cfg["aggregate"])
     methods = list(profiles) + ["inverse_distance"]
+    if cfg.get("perturbation", True):  # the in-silico CRISPRi: shuffle the element, predicted TSS change
+        scored["ism_shuffle"] = perturbation_scores(model, genome, genes, pairs, window,
+                                                    spec.track_ids.index(cfg["track"]), device,
+                                                    cfg["batch_size"], seed, tss_bins)
+        methods.append("ism_shuffle")
     if inp.accessibility:
         scored = add_accessibility_baselines(scored, inp.accessibility[0])
         methods += ["accessibility", "abc"]

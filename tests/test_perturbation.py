@@ -1,0 +1,62 @@
+"""In-silico perturbation: the dinucleotide shuffle, and pair scores recomputed by hand."""
+
+import numpy as np
+import pandas as pd
+import torch
+
+from seq2track.data.store import GenomeStore, write_store_from_arrays
+from seq2track.data.spec import TrackSpec
+from seq2track.data.windows import WindowSpec
+from seq2track.interpret.attention import tss_window_start
+from seq2track.interpret.perturbation import PSEUDOCOUNT, dinucleotide_shuffle, perturbation_scores
+from seq2track.model import Seq2Track, model_config_from
+from seq2track.model.inference import predict_onehot
+from seq2track.model.network import one_hot_codes
+
+SPEC = WindowSpec(length_bp=4096, stride_bp=4096, bin_size_bp=128, crop_bins=4)
+
+
+def _pairs(seq: np.ndarray) -> list[tuple[int, int]]:
+    return sorted(zip(seq[:-1].tolist(), seq[1:].tolist()))
+
+
+def test_dinucleotide_shuffle_keeps_counts_and_ends_and_is_seeded():
+    rng = np.random.default_rng(0)
+    for n in (3, 17, 300, 2000):
+        seq = rng.integers(0, 5, n).astype(np.uint8)  # N (4) included
+        out = dinucleotide_shuffle(seq, np.random.default_rng(n))
+        assert _pairs(out) == _pairs(seq) and out[0] == seq[0] and out[-1] == seq[-1]
+        assert np.array_equal(out, dinucleotide_shuffle(seq, np.random.default_rng(n)))
+    long = rng.integers(0, 4, 2000).astype(np.uint8)
+    assert (dinucleotide_shuffle(long, rng) != long).mean() > 0.5     # it really moves bases
+    homopolymer = np.zeros(50, dtype=np.uint8)
+    assert np.array_equal(dinucleotide_shuffle(homopolymer, rng), homopolymer)
+
+
+def test_scores_are_the_log_fold_change_of_the_tss_prediction(tmp_path):
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 4, 30_000).astype(np.uint8)
+    codes[11_000:11_300] = 0  # an all-A element: its shuffle is itself, so its effect is exactly 0
+    store = GenomeStore(write_store_from_arrays(tmp_path / "store", {"chrA": codes},
+                                                {"chrA": np.zeros((30_000 // 128 + 1, 1), np.float32)},
+                                                (TrackSpec("cage"),)))
+    torch.manual_seed(0)
+    model = Seq2Track(model_config_from("tiny", num_tracks=1, crop_bins=4)).double().eval()  # an untrained
+    # model barely responds (~1e-6): double precision keeps that above rounding noise
+    genes = pd.DataFrame({"chrom": ["chrA"], "tss": [10_000], "gene": ["G"]})
+    pairs = pd.DataFrame({"chrom": "chrA", "chromStart": [9_700, 11_000, 20_000], "chromEnd": [10_000, 11_300, 20_300],
+                          "chrTSS": "chrA", "measuredGeneSymbol": "G", "startTSS": 10_000})
+    got = perturbation_scores(model, store, genes, pairs, SPEC, 0, torch.device("cpu"), batch_size=2, seed=5)
+    assert np.isnan(got[2])            # outside the gene's window: out of reach
+    assert got[1] == 0.0               # nothing changed
+    start = tss_window_start(10_000, SPEC)  # the first pair by hand, with the same shuffle
+    ref = store.codes("chrA", start, start + SPEC.length_bp)
+    changed = ref.copy()
+    changed[9_700 - start:10_000 - start] = dinucleotide_shuffle(ref[9_700 - start:10_000 - start],
+                                                                 np.random.default_rng(5))
+    centre = SPEC.length_bp // 2 // 128 - SPEC.crop_bins
+    with torch.no_grad():
+        x = one_hot_codes(torch.from_numpy(np.stack([ref, changed]))).double()
+        out = predict_onehot(model, x, rc_average=True)[:, centre, 0]
+    expect = np.log2((out[0].item() + PSEUDOCOUNT) / (out[1].item() + PSEUDOCOUNT))
+    assert np.isclose(got[0], expect, rtol=1e-9) and abs(got[0]) > 1e-7  # next to the TSS: it matters
