@@ -72,35 +72,40 @@ def served_bundle(workdir):  # noqa: F811
         server.wait(timeout=10)
 
 
-def _chromium(driver_path: str):
+def chromium(driver_path: str, height: int = 1600):
+    """Debian's headless chromium through its chromedriver, with the page console log kept."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = shutil.which("chromium")
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,1600"):
+                f"--window-size=1400,{height}"):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(driver_path), options=opts)
+
+
+def load_page_state(driver, page_url: str) -> dict:
+    """Open the bundle's index.html, wait until igv.js has loaded the session, return PAGE_STATE's answer."""
+    driver.get(page_url)
+    for _ in range(300):
+        ready, error = driver.execute_script("return [window.seq2trackReady || false, window.seq2trackError || null]")
+        if ready or error:
+            break
+        time.sleep(0.2)
+    assert ready and error is None, error
+    driver.set_script_timeout(120)
+    return driver.execute_async_script(PAGE_STATE)
 
 
 def test_igv_js_shows_every_track_and_predicted_differs_from_observed(browser_tools, served_bundle):
     bundle, url = served_bundle
     check_igv_session(bundle)  # the IGV desktop session and the hub of the same bundle, by their specs
     check_hub(bundle, bundle / "genome.fa.gz")
-    driver = _chromium(browser_tools)
+    driver = chromium(browser_tools)
     try:
-        driver.get(f"{url}/index.html")
-        for _ in range(300):
-            ready, error = driver.execute_script(
-                "return [window.seq2trackReady || false, window.seq2trackError || null]")
-            if ready or error:
-                break
-            time.sleep(0.2)
-        assert ready and error is None, error
-        driver.set_script_timeout(120)
-        state = driver.execute_async_script(PAGE_STATE)
+        state = load_page_state(driver, f"{url}/index.html")
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "igv_js.png"))
         log = driver.get_log("browser")
