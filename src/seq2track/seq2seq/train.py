@@ -96,11 +96,13 @@ def _longest(step: int, cfg: TranslateConfig) -> int:
 LOG = logging.getLogger(__name__)
 
 
-def train_translator(cfg: TranslateConfig, log=LOG.info) -> tuple[Seq2SeqTransformer, list[dict]]:
+def train_translator(cfg: TranslateConfig, log=LOG.info, train: list | None = None
+                     ) -> tuple[Seq2SeqTransformer, list[dict]]:
     torch.manual_seed(cfg.seed)
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
-    train, _, _ = _datasets(cfg)
+    if train is None:
+        train = _datasets(cfg)[0]
     model = Seq2SeqTransformer(Seq2SeqConfig(DNA.size, PROTEIN.size, **cfg.model))
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate, weight_decay=0.01)
     rng, history, start = np.random.default_rng(cfg.seed), [], time.perf_counter()
@@ -195,9 +197,9 @@ def run_translate(cfg: TranslateConfig, out_dir: str | Path, log=LOG.info) -> di
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    model, history = train_translator(cfg, log)
+    train, test, long = _datasets(cfg)  # made once: the generator is seeded, so this is what training sees
+    model, history = train_translator(cfg, log, train)
     train_s = time.perf_counter() - start
-    _, test, long = _datasets(cfg)
     metrics = score([p for _, p in test], decode_all(model, test))
     if long:
         metrics["longer_than_training"] = {k: v for k, v in score([p for _, p in long], decode_all(model, long)
