@@ -84,13 +84,12 @@ def _readme(inp: BundleInputs) -> str:
             "downloaded bigWigs as they were.\n")
 
 
-def _write_files(inp: BundleInputs, tracks: list[BrowserTrack], out: Path) -> str:
+def _write_files(inp: BundleInputs, store: GenomeStore, tracks: list[BrowserTrack], out: Path) -> str:
     by_role = {role: [t for t in tracks if t.role == role] for role in ("predicted", "observed", "source")}
     for t, src in zip(by_role["predicted"], inp.predicted):
         link_or_copy(src, out / t.file)
     for t, src in zip(by_role["source"], inp.sources):
         link_or_copy(src, out / t.file)
-    store = GenomeStore(inp.store)
     if [t.id for t in store.tracks] != inp.track_ids:
         raise ValueError(f"{inp.store}: store tracks {[t.id for t in store.tracks]} != sheet {inp.track_ids}")
     write_observed_binned(store, inp.chromosomes, [out / t.file for t in by_role["observed"]])
@@ -115,9 +114,10 @@ def build_bundle(inp: BundleInputs, out_dir: str | os.PathLike) -> str:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        tracks = plan_tracks(inp.track_ids, inp.colors, inp.descriptions, GenomeStore(inp.store).bin_size_bp,
+        store = GenomeStore(inp.store)
+        tracks = plan_tracks(inp.track_ids, inp.colors, inp.descriptions, store.bin_size_bp,
                              list(inp.interpretation), inp.with_sources)
-        locus = _write_files(inp, tracks, tmp)
+        locus = _write_files(inp, store, tracks, tmp)
         (tmp / "igv_session.xml").write_text(igv.igv_desktop_session(tracks, locus, inp.genome_id))
         (tmp / "igv_session.json").write_text(igv.igv_js_json(tracks, locus, inp.genome_id, inp.genome_name))
         (tmp / "index.html").write_text(igv.index_html(inp.run))

@@ -100,14 +100,3 @@ def batch(pairs: list[tuple[str, str]]) -> tuple[torch.Tensor, torch.Tensor, tor
         t_out[i, :len(b) + 1] = torch.tensor([*b, EOS])
     return s, t_in, t_out
 
-
-def length_batches(pairs: list[tuple[str, str]], batch_size: int, rng: np.random.Generator
-                   ) -> list[list[tuple[str, str]]]:
-    """Shuffled batches of similar lengths (little padding): sort within random pools of 50 batches."""
-    order = rng.permutation(len(pairs))
-    pool = 50 * batch_size
-    out = []
-    for lo in range(0, len(order), pool):
-        chunk = sorted(order[lo:lo + pool], key=lambda i: len(pairs[i][0]))
-        out += [[pairs[i] for i in chunk[j:j + batch_size]] for j in range(0, len(chunk), batch_size)]
-    return [out[i] for i in rng.permutation(len(out))]
