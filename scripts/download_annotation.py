@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from seq2track.io.annotations import prepare_bed, prepare_enhancers, prepare_tss
+from seq2track.io.checksums import resolve_checksums
 from seq2track.io.chroms import ChromNames
 from seq2track.io.download import RetryPolicy, fetch, named_as_source
 from seq2track.io.fasta import read_chrom_sizes
@@ -15,7 +16,8 @@ def main() -> None:
     raw = out.with_name(f".{out.name}.download{''.join(Path(p.source).suffixes[-2:])}")
     try:
         source = p.url or inp.source[0]
-        fetch(source, raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))
+        policy = RetryPolicy(**p.download)
+        fetch(source, raw, **resolve_checksums(source, p.sha256, p.md5, p.checksums_from, policy), policy=policy)
         with named_as_source(raw, source, p.kind):
             if p.kind == "tss":
                 prepare_tss(raw, out, sizes, names, p.tss_format, p.gene_types)

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from seq2track.io.checksums import resolve_checksums
 from seq2track.io.chroms import ChromNames
 from seq2track.io.download import RetryPolicy, fetch, named_as_source
 from seq2track.io.fasta import prepare_genome, write_chrom_sizes
@@ -15,7 +16,8 @@ def main() -> None:
     all_sizes: dict[str, int] = {}
     try:
         source = p.url or snakemake.input[0]  # noqa: F821
-        fetch(source, raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))
+        policy = RetryPolicy(**p.download)
+        fetch(source, raw, **resolve_checksums(source, p.sha256, p.md5, p.checksums_from, policy), policy=policy)
         with named_as_source(raw, source, "FASTA"):
             sizes = prepare_genome(raw, out.fasta, p.chromosomes, rename=names, all_sizes=all_sizes)
     finally:

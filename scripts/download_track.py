@@ -18,7 +18,7 @@ def main() -> None:
         fetch(source, raw, sha256=p.sha256, md5=p.md5, policy=RetryPolicy(**p.download))
         with named_as_source(raw, source, fmt):
             prepare_track(raw, out, fmt, read_chrom_sizes(inp.source_sizes), read_chrom_sizes(inp.sizes),
-                          ChromNames.from_config(**p.names))
+                          ChromNames.from_config(**p.names), label=source)
     finally:
         raw.unlink(missing_ok=True)
 

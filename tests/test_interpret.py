@@ -8,7 +8,7 @@ import torch
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import element_key_bins, rollout, tss_attention, tss_window_start
 from seq2track.interpret.contributions import gradient_x_input
-from seq2track.interpret.enhancers import element_score, score_pairs, summarise
+from seq2track.interpret.enhancers import element_score, match_genes, score_pairs, summarise
 from seq2track.io.fasta import Genome
 from seq2track.model import Seq2Track, model_config_from
 
@@ -39,7 +39,7 @@ def test_score_pairs_keeps_out_of_reach_pairs():
     profiles[0, 23:27] = [0.1, 0.2, 0.3, 0.4]
     pairs = pd.DataFrame({"chrom": ["c", "c"], "chromStart": [11_000, 30_000], "chromEnd": [11_300, 30_300],
                           "name": ["near", "far"], "chrTSS": ["c", "c"], "startTSS": [10_000, 10_000],
-                          "endTSS": [10_001, 10_001], "measuredGeneSymbol": ["G", "G"],
+                          "endTSS": [10_001, 10_001], "measuredGeneSymbol": ["G", "G"], "gene": ["G", "G"],
                           "Regulated": [True, False], "distanceToTSS": [1150, 20150]})
     scored = score_pairs(pairs, genes, {"attention_mean": (profiles, 128)}, SPEC, aggregate="mean")
     assert scored["in_reach"].tolist() == [True, False]
@@ -164,3 +164,19 @@ def test_three_tss_bins_average_the_three_query_rows():
             together = aggregate_rows(model, x, queries, agg)
             separate = torch.stack([aggregate_rows(model, x, q, agg) for q in queries]).mean(0)
             torch.testing.assert_close(together, separate)
+
+
+def test_pairs_match_genes_by_ensembl_id_then_symbol():
+    """Issue 12 item 10: pairs were matched by symbol only, so a gene renamed between releases was silently lost."""
+    tss = pd.DataFrame({"chrom": ["c", "c", "d"], "start": [100, 900, 50], "name": ["NEWNAME", "B", "D"],
+                        "gene_id": ["ENSG1.7", "ENSG2.1", "ENSG4.2"]})
+    pairs = pd.DataFrame({"chrTSS": ["c", "c", "c", "c", "c"],
+                          "measuredGeneSymbol": ["OLDNAME", "B", "Z", "D", "Q"],
+                          "measuredGeneEnsemblId": ["ENSG1", None, "ENSG9", "ENSG4", "ENSG8"]})
+    got = match_genes(pairs, tss)
+    assert got["gene"].tolist() == ["NEWNAME", "B", "", "", ""]
+    assert got["gene_match"].tolist() == ["ensembl_id", "symbol", "unmatched: neither id nor symbol in the TSS file",
+                                          "unmatched: gene on another chromosome in the TSS file",
+                                          "unmatched: neither id nor symbol in the TSS file"]
+    no_ids = match_genes(pairs.drop(columns="measuredGeneEnsemblId"), tss.drop(columns="gene_id"))
+    assert no_ids["gene"].tolist() == ["", "B", "", "", ""]

@@ -8,7 +8,7 @@ import pytest
 from seq2track.errors import InputFileError
 from seq2track.io.annotations import prepare_bed, prepare_enhancers, prepare_tss
 from seq2track.io.chroms import ChromNames
-from seq2track.io.tables import read_bed, read_enhancer_pairs
+from seq2track.io.tables import read_bed, read_enhancer_pairs, read_tss
 
 SIZES = {"chr1": 100_000, "chr2": 50_000}
 HEADER = "chrom\tchromStart\tchromEnd\tname\tchrTSS\tstartTSS\tendTSS\tmeasuredGeneSymbol\tRegulated\tdistanceToTSS\n"
@@ -35,11 +35,12 @@ def test_tss_from_gencode_gtf(tmp_path):
         fh.write(_gtf_line("KI270728.1", "gene", 1, 20, "+", attrs))
     out = tmp_path / "tss.bed"
     df = prepare_tss(raw, out, SIZES, ChromNames.from_config("ensembl_to_ucsc"))
-    bed = read_bed(out, min_columns=6)
+    bed = read_tss(out)  # BED6 + the Ensembl gene id (pairs are matched to genes by it: issue 12 item 10)
     assert bed.values.tolist() == df.values.tolist()
-    assert bed.values.tolist() == [["chr1", 1200, 1201, "GATA1", 0, "+"],   # canonical transcript's 5' end
-                                   ["chr2", 8999, 9000, "LNC1", 0, "-"],    # minus strand: the end
-                                   ["chr2", 19999, 20000, "MYC", 0, "-"]]   # scaffold gene dropped
+    assert bed.values.tolist() == [["chr1", 1200, 1201, "GATA1", 0, "+", "ENSG1.1"],  # canonical transcript's 5' end
+                                   ["chr2", 8999, 9000, "LNC1", 0, "-", "ENSG2.1"],   # minus strand: the end
+                                   ["chr2", 19999, 20000, "MYC", 0, "-", "ENSG3.1"]]  # scaffold gene dropped
+    assert read_bed(out, min_columns=6).shape[1] == 6  # plain BED readers see BED6
     only_coding = prepare_tss(raw, tmp_path / "pc.bed", SIZES, ChromNames("ensembl_to_ucsc"),
                               gene_types=["protein_coding"])
     assert only_coding["name"].tolist() == ["GATA1", "MYC"]

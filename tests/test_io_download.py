@@ -15,6 +15,7 @@ import time
 import pytest
 
 from seq2track.errors import DownloadError, InputFileError
+from seq2track.io.checksums import parse_checksum_list, resolve_checksums, source_file_name
 from seq2track.io.download import RetryPolicy, fetch, is_url
 
 PAYLOAD = b"".join(b"chr1\t%d\t%d\n" % (i, i + 10) for i in range(20000))
@@ -43,6 +44,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._body(PAYLOAD)
         elif path == "/data.bed.gz":
             self._body(GZ)
+        elif path == "/md5sum.txt":  # a publisher's checksum list (UCSC md5sum.txt / sha256sum style)
+            self._body(f"{hashlib.md5(PAYLOAD).hexdigest()}  plain.bed\n"
+                       f"{hashlib.sha256(b'other bytes').hexdigest()} *./data.bed.gz\n".encode())
         elif path == "/redirect":
             self._body(b"", 302, extra=[("Location", "/plain.bed")])
         elif path == "/flaky" and len(seen) == 1:
@@ -221,3 +225,26 @@ def test_broken_chunked_body_is_retried_then_one_line(tmp_path):
     finally:
         server.close()
     assert len(served) == 3 and not list(tmp_path.iterdir())
+
+
+def test_checksum_list_gives_the_digest(server, tmp_path):
+    """Issue 12 item 10: the hg38 config had no checksums although UCSC and GENCODE publish md5 lists."""
+    listed = f"{server}/md5sum.txt"
+    digests = resolve_checksums(f"{server}/plain.bed", None, None, listed, FAST)
+    assert digests == {"sha256": None, "md5": hashlib.md5(PAYLOAD).hexdigest()}
+    fetch(f"{server}/plain.bed", tmp_path / "a.bed", **digests, policy=FAST)
+    assert (tmp_path / "a.bed").read_bytes() == PAYLOAD
+    wrong = resolve_checksums(f"{server}/data.bed.gz", None, None, listed, FAST)  # the list's sha256 is wrong
+    with pytest.raises(DownloadError, match="sha256 mismatch"):
+        fetch(f"{server}/data.bed.gz", tmp_path / "b.bed", **wrong, policy=FAST)
+    with pytest.raises(DownloadError, match=r"md5sum.txt: lists no checksum for 'missing.bed' \(2 entries\)"):
+        resolve_checksums(f"{server}/missing.bed", None, None, listed, FAST)
+    with pytest.raises(DownloadError, match="the config's md5 0+ differs from"):
+        resolve_checksums(f"{server}/plain.bed", None, "0" * 32, listed, FAST)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bed"]
+
+
+def test_checksum_list_parsing():
+    text = "# comment\n" + "a" * 32 + "  hg38.fa.gz\n" + "B" * 64 + " *./sub/x y.gz\nnot a line\n"
+    assert parse_checksum_list(text) == {"hg38.fa.gz": ("md5", "a" * 32), "x y.gz": ("sha256", "b" * 64)}
+    assert source_file_name("https://h/p/a%20b.ctss.bed.gz?x=1") == "a b.ctss.bed.gz"

@@ -108,3 +108,45 @@ def test_bad_bedgraph(tmp_path, text, problem):
         prepare_track(raw, out, "bedgraph", SOURCE, SIZES)
     assert str(raw) in str(err.value) and "\n" not in str(err.value)
     assert list(tmp_path.iterdir()) == [raw]
+
+
+def _bigwig_with_nan(path):
+    bw = pyBigWig.open(str(path), "w")
+    bw.addHeader(list(SIZES.items()))
+    bw.addEntries(["chr1"] * 3, [0, 10, 20], ends=[10, 20, 30], values=[1.0, float("nan"), 2.0])
+    bw.addEntries(["chr2"], [5], ends=[8], values=[float("nan")])
+    bw.close()
+
+
+@pytest.mark.parametrize("fmt", ["bigwig", "bedgraph"])
+def test_nan_values_are_dropped_counted_and_logged(tmp_path, caplog, fmt):
+    """Issue 12 item 3: NaN in a source used to become 0 silently (and a NaN bigWig went on into resources/)."""
+    if fmt == "bigwig":
+        raw = tmp_path / "nan.bw"
+        _bigwig_with_nan(raw)
+    else:
+        raw = tmp_path / "nan.bedGraph"
+        raw.write_text("chr1\t0\t10\t1\nchr1\t10\t20\tnan\nchr1\t20\t30\t2\nchr2\t5\t8\tNaN\n")
+    out = tmp_path / "clean.bw"
+    with caplog.at_level("WARNING"):
+        prepare_track(raw, out, fmt, SOURCE, SIZES)
+    assert "2 intervals (13 bp) on 2 chromosomes (chr1, chr2) hold NaN" in caplog.text and str(raw) in caplog.text
+    with pyBigWig.open(str(out)) as bw:  # no NaN left in the prepared bigWig: the NaN intervals are gaps
+        assert bw.intervals("chr1") == ((0, 10, 1.0), (20, 30, 2.0)) and bw.intervals("chr2") is None
+    assert _both_readers(out, "chr1", 0, 30).tolist() == [1.0] * 10 + [0.0] * 10 + [2.0] * 10
+
+
+def test_finite_bigwig_logs_nothing(tmp_path, caplog, tiny_bigwig):
+    path, _ = tiny_bigwig
+    with caplog.at_level("WARNING"):
+        prepare_track(path, tmp_path / "x.bw", "bigwig", {"chrA": 40_000, "chrB": 30_000},
+                      {"chrA": 40_000, "chrB": 30_000})
+    assert "NaN" not in caplog.text
+
+
+def test_infinite_value_is_an_error(tmp_path):
+    raw = tmp_path / "inf.bedGraph"
+    raw.write_text("chr1\t0\t10\t1\nchr1\t10\t20\tinf\n")
+    with pytest.raises(InputFileError, match="infinite value on chr1 at 10.*must be finite"):
+        prepare_track(raw, tmp_path / "x.bw", "bedgraph", SOURCE, SIZES)
+    assert list(tmp_path.iterdir()) == [raw]

@@ -45,7 +45,7 @@ def test_scores_are_the_log_fold_change_of_the_tss_prediction(tmp_path):
     # model barely responds (~1e-6): double precision keeps that above rounding noise
     genes = pd.DataFrame({"chrom": ["chrA"], "tss": [10_000], "gene": ["G"]})
     pairs = pd.DataFrame({"chrom": "chrA", "chromStart": [9_700, 11_000, 20_000], "chromEnd": [10_000, 11_300, 20_300],
-                          "chrTSS": "chrA", "measuredGeneSymbol": "G", "startTSS": 10_000})
+                          "chrTSS": "chrA", "measuredGeneSymbol": "G", "gene": "G", "startTSS": 10_000})
     got = perturbation_scores(model, store, genes, pairs, SPEC, 0, torch.device("cpu"), batch_size=2, seed=5)
     assert np.isnan(got[2])            # outside the gene's window: out of reach
     assert got[1] == 0.0               # nothing changed

@@ -52,6 +52,7 @@ def test_tiny_workflow_runs_under_slurm_with_ddp(local_slurm, workdir):  # noqa:
     cfg["run"] = "slurm"
     cfg["model"]["overrides"] = {"dropout": 0.0, "final_dropout": 0.0}  # ranks and one process: same masks
     cfg["train"].update(batch_size=4, num_threads=1)
+    cfg["download"] = {"local": True}  # issue 12 item 10: compute nodes without internet; downloads on this host
     (workdir / "config" / "slurm.yaml").write_text(yaml.safe_dump(cfg))
     shutil.copytree(REPO / "tests" / "profiles", workdir / "test-profiles")
     res = smk(workdir, "--profile", "profiles/slurm", "--workflow-profile", "test-profiles/local-slurm",
@@ -59,9 +60,10 @@ def test_tiny_workflow_runs_under_slurm_with_ddp(local_slurm, workdir):  # noqa:
     text = res.stdout + res.stderr
     assert res.returncode == 0, text[-6000:]
 
-    # every job went through Slurm
+    # every job went through Slurm, except the downloads (download.local) and the rules that are always local
     submitted = re.findall(r"SLURM jobid (\d+)", text)
     assert len(submitted) >= 8, text[-3000:]
+    assert re.search(r"localrule download_genome:", text) and re.search(r"localrule download_track:", text)
     out = workdir / "results" / "slurm"
     train_log = (out / "logs" / "train.log").read_text()
     assert "rank 0 of 2" in train_log and "rank 1 of 2" in train_log, train_log[-3000:]
@@ -75,6 +77,7 @@ def test_tiny_workflow_runs_under_slurm_with_ddp(local_slurm, workdir):  # noqa:
     assert sorted(gpu_jobs) == ["interpret", "predict_chunk", "predict_chunk"], gpu_jobs
     train_job = next(info for info in jobs.values() if "Comment=rule_train" in info)
     assert "NumTasks=2" in train_job or "NumTasks=2 " in train_job, train_job
+    assert not [info for info in jobs.values() if "Comment=rule_download" in info], "a download was submitted"
     assert all("JobState=COMPLETED" in info for info in jobs.values() if info), [
         j for j, i in jobs.items() if "COMPLETED" not in i]
 

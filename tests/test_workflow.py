@@ -57,6 +57,7 @@ def test_dry_run_plans_demo_and_slurm_profile(workdir):
     assert res.returncode == 0, res.stdout + res.stderr
     assert planned_jobs(res.stdout) == {"simulate": 1, "download_genome": 1, "download_annotation": 3,
                                         "download_track": 3, "store_group": 2, "store": 1, "windows": 1,
+                                        "check_chromosomes": 1,
                                         "dataset": 1, "train": 1, "evaluate": 1, "interpret": 1,
                                         "predict_chunk": 2, "predict": 1, "browser": 1, "all": 1}
 

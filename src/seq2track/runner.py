@@ -24,6 +24,11 @@ def run_logged(body: Callable[[], None], log_path: str | None = None) -> None:
     if fh:
         sys.stderr = fh
     _setup_logging(stream)
+    if fh:  # warnings also reach the terminal the user watches, not only the job's log
+        echo = logging.StreamHandler(sys.__stderr__)
+        echo.setLevel(logging.WARNING)
+        echo.setFormatter(logging.Formatter(f"seq2track warning (see {log_path}): %(message)s"))
+        logging.getLogger().addHandler(echo)
     try:
         body()
     except Seq2TrackError as exc:

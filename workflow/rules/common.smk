@@ -70,6 +70,11 @@ def chrom_names():
     }
 
 
+def retry_policy():
+    """The download section as RetryPolicy fields (``local`` says where jobs run, not how they fetch)."""
+    return {k: v for k, v in config["download"].items() if k != "local"}
+
+
 def annotation_source(wildcards):
     return config[ANNOTATIONS[wildcards.annotation]]
 

@@ -1,5 +1,7 @@
 # Fetch every source named in config (URL or local path): streamed, retried, resumed, checksum-verified,
 # renamed into place only when good; then prepared (bgzip + faidx, bigWig, checked tables).
+# download.local: true runs them on the machine that runs Snakemake (a login node that reaches the internet)
+# instead of submitting them to the cluster, whose compute nodes often cannot.
 
 
 rule download_genome:
@@ -15,6 +17,7 @@ rule download_genome:
         f"logs/{GENOME}/download_genome.log",
     benchmark:
         f"benchmarks/{GENOME}/download_genome.tsv"
+    localrule: config["download"]["local"]
     conda:
         PY_ENV
     resources:
@@ -24,9 +27,10 @@ rule download_genome:
         url=remote_url(config["genome"]["fasta"]["source"]),
         sha256=config["genome"]["fasta"].get("sha256"),
         md5=config["genome"]["fasta"].get("md5"),
+        checksums_from=config["genome"]["fasta"].get("checksums_from"),
         chromosomes=config["genome"].get("chromosomes"),
         names=chrom_names(),
-        download=config["download"],
+        download=retry_policy(),
     script:
         "../../scripts/download_genome.py"
 
@@ -40,6 +44,7 @@ rule download_track:
         f"{RES}/tracks/{{track}}.bw",
     log:
         f"logs/{GENOME}/download_track_{{track}}.log",
+    localrule: config["download"]["local"]
     conda:
         PY_ENV
     resources:
@@ -52,7 +57,7 @@ rule download_track:
         md5=lambda wc: TRACK_SHEET.loc[wc.track, "md5"] or None,
         format=lambda wc: TRACK_SHEET.loc[wc.track, "format"],
         names=chrom_names(),
-        download=config["download"],
+        download=retry_policy(),
     script:
         "../../scripts/download_track.py"
 
@@ -65,6 +70,7 @@ rule download_annotation:
         f"{RES}/{{annotation}}",
     log:
         f"logs/{GENOME}/download_{{annotation}}.log",
+    localrule: config["download"]["local"]
     conda:
         PY_ENV
     params:
@@ -73,9 +79,10 @@ rule download_annotation:
         url=lambda wc: remote_url(annotation_source(wc)["source"]),
         sha256=lambda wc: annotation_source(wc).get("sha256"),
         md5=lambda wc: annotation_source(wc).get("md5"),
+        checksums_from=lambda wc: annotation_source(wc).get("checksums_from"),
         tss_format=config["tss"].get("format"),
         gene_types=config["tss"].get("gene_types"),
         names=chrom_names(),
-        download=config["download"],
+        download=retry_policy(),
     script:
         "../../scripts/download_annotation.py"

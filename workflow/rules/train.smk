@@ -6,6 +6,7 @@ rule train:
         dataset=dataset_files(),
         meta=f"{OUT}/dataset/meta.json",
         pretrained=pretrained_weights(),
+        checked=ancient(f"{OUT}/windows/predict_chromosomes.txt"),
     output:
         best=f"{OUT}/model/best.ckpt",
         last=f"{OUT}/model/last.ckpt",

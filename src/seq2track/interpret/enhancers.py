@@ -24,6 +24,40 @@ BASELINES = ("inverse_distance", "accessibility", "abc")
 _AGGREGATE = {"max": np.max, "mean": np.mean, "sum": np.sum}
 
 
+def _unversioned(ids: pd.Series) -> pd.Series:
+    return ids.fillna("").astype(str).str.replace(r"\.\d+(_PAR_Y)?$", "", regex=True)
+
+
+def match_genes(pairs: pd.DataFrame, tss: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` with ``gene`` (the TSS annotation's name of the pair's gene, "" when unmatched) and
+    ``gene_match`` (how it was matched, or why not).
+
+    By Ensembl gene id (versions ignored) when the pair has ``measuredGeneEnsemblId`` and the TSS file has
+    ids (a TSS file made from a GTF): a gene renamed between releases is still found. Else by symbol. The
+    TSS must be on the pair's ``chrTSS``.
+    """
+    ids = _unversioned(tss["gene_id"]) if "gene_id" in tss else pd.Series("", index=tss.index)
+    by_id = {(c, i): g for c, i, g in zip(tss["chrom"], ids, tss["name"].astype(str)) if i}
+    by_symbol = set(zip(tss["chrom"], tss["name"].astype(str)))
+    known_ids, known_symbols = set(ids) - {""}, set(tss["name"].astype(str))
+    pair_ids = (_unversioned(pairs["measuredGeneEnsemblId"]) if "measuredGeneEnsemblId" in pairs
+                else pd.Series("", index=pairs.index))
+    genes, how = [], []
+    for chrom, symbol, gid in zip(pairs["chrTSS"], pairs["measuredGeneSymbol"].astype(str), pair_ids):
+        if gid and (chrom, gid) in by_id:
+            genes.append(by_id[(chrom, gid)])
+            how.append("ensembl_id")
+        elif (chrom, symbol) in by_symbol:
+            genes.append(symbol)
+            how.append("symbol")
+        else:
+            genes.append("")
+            how.append("unmatched: " + ("gene on another chromosome in the TSS file" if gid in known_ids
+                                        or symbol in known_symbols else "neither id nor symbol in the TSS file"))
+    return pairs.assign(gene=pd.Series(genes, index=pairs.index, dtype="str"),
+                        gene_match=pd.Series(how, index=pairs.index, dtype="str"))
+
+
 def element_score(profile: np.ndarray, start0: int, end: int, window_start0: int, resolution_bp: int,
                   aggregate: str) -> float:
     """Aggregate of ``profile`` entries overlapping [start0, end), over its window mean; NaN outside."""
@@ -38,14 +72,14 @@ def score_pairs(pairs: pd.DataFrame, genes: pd.DataFrame, profiles: dict[str, tu
                 spec: WindowSpec, aggregate: str = "mean") -> pd.DataFrame:
     """Add one column per model score in ``profiles`` ({name: ((G, P) array, bp per entry)}) and 1/distance.
 
-    ``genes`` (chrom, tss, gene) are the rows of each profile; pairs match them by chromosome and gene
-    symbol, and windows are centred on the gene's TSS. A pair whose gene has no profile, or whose element
-    lies outside the window, gets ``in_reach`` False and NaN model scores; it is kept, not dropped.
+    ``genes`` (chrom, tss, gene) are the rows of each profile; pairs (column ``gene``, ``match_genes``) match
+    them by chromosome and gene, and windows are centred on the gene's TSS. A pair whose gene has no profile,
+    or whose element lies outside the window, gets ``in_reach`` False and NaN model scores; it is kept, not dropped.
     """
     index = {(g.chrom, g.gene): (i, g.tss) for i, g in enumerate(genes.itertuples())}
     scores = {name: [] for name in profiles}
     for p in pairs.itertuples():
-        row, tss = index.get((p.chrTSS, p.measuredGeneSymbol), (None, None))
+        row, tss = index.get((p.chrTSS, p.gene), (None, None))
         for name, (values, resolution) in profiles.items():
             scores[name].append(float("nan") if row is None else element_score(
                 values[row], p.chromStart, p.chromEnd, tss_window_start(tss, spec), resolution, aggregate))
@@ -64,7 +98,7 @@ def add_accessibility_baselines(pairs: pd.DataFrame, accessibility_bigwig: str) 
     finally:
         reader.close()
     product = acc * pairs["inverse_distance"].to_numpy()
-    total = pd.Series(product).groupby(pairs["measuredGeneSymbol"].to_numpy()).transform("sum").to_numpy()
+    total = pd.Series(product).groupby(pairs["gene"].to_numpy()).transform("sum").to_numpy()
     return pairs.assign(accessibility=acc, abc=np.divide(product, total, out=np.zeros_like(product),
                                                          where=total > 0))
 

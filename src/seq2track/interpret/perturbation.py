@@ -73,7 +73,7 @@ def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.Data
     centre, half = spec.length_bp // 2 // spec.bin_size_bp - spec.crop_bins, tss_bins // 2
     index = {(g.chrom, g.gene): g.tss for g in genes.itertuples()}
     scores = np.full(len(pairs), np.nan)
-    for (chrom, gene), group in pairs.groupby(["chrTSS", "measuredGeneSymbol"], sort=False):
+    for (chrom, gene), group in pairs.groupby(["chrTSS", "gene"], sort=False):
         tss = index.get((chrom, gene))
         if tss is None:
             continue

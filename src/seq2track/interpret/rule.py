@@ -16,13 +16,13 @@ from seq2track.data.spec import DataSpec
 from seq2track.interpret.attention import tss_attention, tss_window_start
 from seq2track.interpret.bigwig import write_profile_bigwig
 from seq2track.interpret.contributions import tss_contributions
-from seq2track.interpret.enhancers import add_accessibility_baselines, score_pairs, summarise
+from seq2track.interpret.enhancers import add_accessibility_baselines, match_genes, score_pairs, summarise
 from seq2track.interpret.perturbation import perturbation_scores
 from seq2track.interpret.plots import plot_attention_vs_distance, plot_gene_locus, plot_pr_curves
 from seq2track.io.atomic import atomic_path
 from seq2track.io.bigwig import BigWigReader
 from seq2track.io.fasta import read_chrom_sizes
-from seq2track.io.tables import read_bed, read_enhancer_pairs
+from seq2track.io.tables import read_enhancer_pairs, read_tss
 from seq2track.predict.model import load_predictor
 from seq2track.model.inference import predict_windows
 
@@ -31,15 +31,23 @@ log = logging.getLogger(__name__)
 
 def genes_and_pairs(tss_bed: str, enhancers_tsv: str, chromosomes: list[str], max_genes: int | None
                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Genes (chrom, tss, gene) on ``chromosomes`` (the first ``max_genes``) and the pairs of those genes."""
+    """Genes (chrom, tss, gene) on ``chromosomes`` (the first ``max_genes``) and the pairs of those genes,
+    matched to the TSS file by Ensembl id or symbol (``match_genes``); how many matched each way is logged."""
     pairs = read_enhancer_pairs(enhancers_tsv)
-    pairs = pairs[pairs["chrTSS"].isin(chromosomes)].reset_index(drop=True)
-    tss = read_bed(tss_bed, min_columns=4)
+    tss = read_tss(tss_bed)
+    pairs = match_genes(pairs[pairs["chrTSS"].isin(chromosomes)].reset_index(drop=True), tss)
     genes = (tss[tss["chrom"].isin(chromosomes)].rename(columns={"start": "tss", "name": "gene"})
              [["chrom", "tss", "gene"]].reset_index(drop=True))
     if max_genes:
         genes = genes.iloc[:max_genes]
-        pairs = pairs[pairs["measuredGeneSymbol"].isin(genes["gene"])].reset_index(drop=True)
+        pairs = pairs[pairs["gene"].isin(genes["gene"])].reset_index(drop=True)
+    counts = pairs["gene_match"].value_counts()
+    log.info("%d pairs on %s, matched to genes: %s", len(pairs), chromosomes,
+             ", ".join(f"{n} by {how}" for how, n in counts.items()) or "none")
+    unmatched = int(pairs["gene_match"].str.startswith("unmatched").sum())
+    if unmatched:
+        log.warning("%d of %d enhancer-gene pairs name a gene the TSS file lacks (column gene_match of "
+                    "enhancer_scores.tsv says why); they are out of reach", unmatched, len(pairs))
     return genes, pairs
 
 
@@ -93,7 +101,7 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
 def plot_top_gene(model, genome: SequenceSource, genes: pd.DataFrame, scored: pd.DataFrame, attention: np.ndarray,
                   gxi: np.ndarray, spec: DataSpec, device, observed_bigwigs: list[str], out_png) -> None:
     """The per-locus figure for the gene with the most regulated enhancers in reach."""
-    counts = scored[scored["in_reach"] & scored["Regulated"]].groupby("measuredGeneSymbol").size()
+    counts = scored[scored["in_reach"] & scored["Regulated"]].groupby("gene").size()
     gene = counts.idxmax() if len(counts) else genes["gene"].iloc[0]
     row = int(np.flatnonzero(genes["gene"].to_numpy() == gene)[0])
     chrom, tss = genes["chrom"].iloc[row], int(genes["tss"].iloc[row])
@@ -103,6 +111,6 @@ def plot_top_gene(model, genome: SequenceSource, genes: pd.DataFrame, scored: pd
         readers = [stack.enter_context(BigWigReader(p)) for p in observed_bigwigs]
         observed = window_targets(readers, spec.tracks, chrom, start, start + window.length_bp, window)
     predicted = predict_windows(model, genome.codes(chrom, start, start + window.length_bp)[None], device)[0]
-    pairs = scored[(scored["measuredGeneSymbol"] == gene) & scored["in_reach"]]
+    pairs = scored[(scored["gene"] == gene) & scored["in_reach"]]
     plot_gene_locus(gene, start, window, spec.track_ids, observed, predicted, attention[row], gxi[row], pairs, tss,
                     out_png)

@@ -74,7 +74,7 @@ def _write(df: pd.DataFrame, out: str | os.PathLike, header: bool) -> None:
 
 
 def tss_from_gtf(raw: str | os.PathLike, gene_types: list[str] | None = None) -> pd.DataFrame:
-    """One TSS per gene from a GENCODE/Ensembl GTF, as BED6 (chrom, start, end, gene, score, strand).
+    """One TSS per gene from a GENCODE/Ensembl GTF, as BED6+1 (chrom, start, end, gene, score, strand, gene_id).
 
     The TSS is the 5' end (start on +, end on -) of the gene's Ensembl_canonical transcript when the
     GTF tags one (GENCODE >= v38), else of the gene record. ``gene_types`` filters on gene_type.
@@ -98,7 +98,7 @@ def tss_from_gtf(raw: str | os.PathLike, gene_types: list[str] | None = None) ->
             tss0 = start1 - 1 if strand == "+" else end - 1
             gene = attrs.get("gene_name") or attrs.get("gene_id", "")
             key = attrs.get("gene_id", gene)
-            row = (f[0], tss0, tss0 + 1, gene, 0, strand)
+            row = (f[0], tss0, tss0 + 1, gene, 0, strand, attrs.get("gene_id", ""))
             if f[2] == "gene":
                 genes[key] = row
             elif 'tag "Ensembl_canonical"' in f[8]:
@@ -106,7 +106,7 @@ def tss_from_gtf(raw: str | os.PathLike, gene_types: list[str] | None = None) ->
     if not genes and not canonical:
         raise InputFileError(str(raw), "no gene or transcript records found", "give a GENCODE/Ensembl GTF")
     rows = {**genes, **canonical}
-    return pd.DataFrame(list(rows.values()), columns=["chrom", "start", "end", "name", "score", "strand"])
+    return pd.DataFrame(list(rows.values()), columns=["chrom", "start", "end", "name", "score", "strand", "gene_id"])
 
 
 def prepare_tss(raw: str | os.PathLike, out: str | os.PathLike, sizes: dict[str, int], names: ChromNames,

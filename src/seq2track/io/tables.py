@@ -22,8 +22,8 @@ def compression(path: str | os.PathLike) -> str | None:
         return "gzip" if fh.read(2) == b"\x1f\x8b" else None
 
 
-def read_bed(path: str | os.PathLike, min_columns: int = 3) -> pd.DataFrame:
-    """Read a BED file (optionally gzipped) into columns chrom, start, end[, name, score, strand]."""
+def read_bed(path: str | os.PathLike, min_columns: int = 3, extra: list[str] = ()) -> pd.DataFrame:
+    """Read a BED file (optionally gzipped) into columns chrom, start, end[, name, score, strand][, *extra]."""
     try:
         df = pd.read_csv(path, sep="\t", header=None, comment="#", dtype={0: str}, compression=compression(path))
     except pd.errors.EmptyDataError:
@@ -31,12 +31,19 @@ def read_bed(path: str | os.PathLike, min_columns: int = 3) -> pd.DataFrame:
     if df.shape[1] < min_columns:
         raise InputFileError(str(path), f"has {df.shape[1]} columns, needs at least {min_columns}",
                              "write tab-separated BED")
-    df = df.iloc[:, :6]
-    df.columns = BED_COLUMNS[:df.shape[1]]
+    df = df.iloc[:, :6 + len(extra)]
+    df.columns = (BED_COLUMNS + list(extra))[:df.shape[1]]
     bad = df.index[df["end"] < df["start"]]
     if len(bad):
         raise InputFileError(str(path), f"line {bad[0] + 1}: end < start", "fix the interval")
     return df
+
+
+def read_tss(path: str | os.PathLike) -> pd.DataFrame:
+    """A TSS BED (name = gene symbol) with column ``gene_id``: the 7th column of a TSS file made from a GTF
+    (Ensembl gene id), empty for a plain BED6."""
+    df = read_bed(path, min_columns=4, extra=["gene_id"])
+    return df.assign(gene_id=df["gene_id"].fillna("").astype(str)) if "gene_id" in df else df.assign(gene_id="")
 
 
 def read_track_sheet_text(path: str | os.PathLike) -> pd.DataFrame:

@@ -51,28 +51,70 @@ def _check_lengths(path: str, lengths: dict[str, int], mapping: dict[str, str], 
                              "use a track made for this genome assembly")
 
 
-def _bigwig(raw: Path, out: Path, source_sizes: dict[str, int], keep: dict[str, int], names: ChromNames) -> None:
-    reader = BigWigReader(raw)
-    reader.close()
-    mapping = names.check(reader.chroms, source_sizes, str(raw))
-    _check_lengths(str(raw), reader.chroms, mapping, source_sizes)
-    if all(src == dst for src, dst in mapping.items()):
-        os.replace(raw, out)
-        return
+class _NonFinite:
+    """NaN values in a source: dropped (they read as no data, 0 to the model, a gap in a browser), counted and
+    logged once per file. An infinite value is an error: no signal is infinite, the file is broken."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.intervals, self.bases, self.chroms = path, 0, 0, set()
+
+    def drop(self, chrom: str, starts: np.ndarray, ends: np.ndarray, vals: np.ndarray):
+        bad = np.isnan(vals)
+        if np.isinf(vals).any():
+            where = int(starts[np.flatnonzero(np.isinf(vals))[0]])
+            raise InputFileError(self.path, f"infinite value on {chrom} at {where}",
+                                 "fix or regenerate the track: signal values must be finite")
+        if not bad.any():
+            return starts, ends, vals
+        self.intervals += int(bad.sum())
+        self.bases += int((ends[bad] - starts[bad]).sum())
+        self.chroms.add(chrom)
+        return starts[~bad], ends[~bad], vals[~bad]
+
+    def report(self) -> None:
+        if self.intervals:
+            log.warning("%s: %d intervals (%d bp) on %d chromosomes (%s) hold NaN; written as no data, "
+                        "which reads as 0", self.path, self.intervals, self.bases, len(self.chroms),
+                        ", ".join(sorted(self.chroms)[:5]))
+
+
+def _bigwig_runs(bw, path: str, chroms: dict[str, str], keep: dict[str, int], nonfinite: _NonFinite):
+    """(chrom, starts, ends, values) per 10 Mb of each kept chromosome; ``chroms`` maps genome -> file name."""
+    for chrom, size in keep.items():
+        if chrom not in chroms:
+            continue
+        for lo in range(0, size, _COPY_STEP):
+            ivs = bw.intervals(chroms[chrom], lo, min(lo + _COPY_STEP, size)) or ()
+            arr = np.asarray([iv for iv in ivs if iv[0] >= lo], dtype=np.float64).reshape(-1, 3)
+            # (an interval spanning lo was yielded with the block before)
+            starts, ends, vals = nonfinite.drop(chrom, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64),
+                                                arr[:, 2])
+            if len(vals):
+                yield chrom, starts, ends, vals
+
+
+def _bigwig(raw: Path, out: Path, source_sizes: dict[str, int], keep: dict[str, int], names: ChromNames,
+            label: str) -> None:
+    """Kept as is when its names are the genome's and it holds no NaN; else rewritten (renamed, NaN dropped).
+    Every value is read once either way (about 0.5 us per interval)."""
+    with BigWigReader(raw) as reader:
+        file_chroms = reader.chroms
+    mapping = names.check(file_chroms, source_sizes, str(raw))
+    _check_lengths(str(raw), file_chroms, mapping, source_sizes)
     inverse = {dst: src for src, dst in mapping.items()}
     bw = pyBigWig.open(str(raw))
     try:
-        def runs():
-            for chrom, size in keep.items():
-                if chrom not in inverse:
-                    continue
-                for lo in range(0, size, _COPY_STEP):
-                    ivs = bw.intervals(inverse[chrom], lo, min(lo + _COPY_STEP, size)) or ()
-                    ivs = [iv for iv in ivs if iv[0] >= lo]  # an interval spanning lo was written already
-                    if ivs:
-                        arr = np.asarray(ivs, dtype=np.float64)
-                        yield chrom, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2]
-        write_bigwig_runs(out, keep, runs())
+        if all(src == dst for src, dst in mapping.items()):
+            probe = _NonFinite(label)
+            for _ in _bigwig_runs(bw, str(raw), inverse, keep, probe):
+                pass
+            if not probe.intervals:
+                bw.close()
+                os.replace(raw, out)
+                return
+        nonfinite = _NonFinite(label)
+        write_bigwig_runs(out, keep, _bigwig_runs(bw, str(raw), inverse, keep, nonfinite))
+        nonfinite.report()
     finally:
         bw.close()
 
@@ -122,7 +164,7 @@ def _read_text(raw: Path, fmt: str, source_sizes: dict[str, int], names: ChromNa
     return tables
 
 
-def _runs(raw: Path, fmt: str, chrom: str, df: pd.DataFrame):
+def _runs(raw: Path, fmt: str, chrom: str, df: pd.DataFrame, nonfinite: _NonFinite):
     if fmt == "ctss":  # one count per strand and position; the track sums both strands
         df = df.groupby(["start", "end"], as_index=False, sort=True)["value"].sum()
     else:
@@ -132,20 +174,24 @@ def _runs(raw: Path, fmt: str, chrom: str, df: pd.DataFrame):
     if overlap.size:
         raise InputFileError(str(raw), f"overlapping intervals on {chrom} at {int(starts[overlap[0] + 1])}",
                              "merge overlapping intervals (bedtools merge / bedGraph must not overlap)")
-    return chrom, starts, ends, vals
+    return (chrom, *nonfinite.drop(chrom, starts, ends, vals))
 
 
 def prepare_track(raw: str | os.PathLike, out: str | os.PathLike, fmt: str, source_sizes: dict[str, int],
-                  keep: dict[str, int], names: ChromNames | None = None) -> None:
+                  keep: dict[str, int], names: ChromNames | None = None, label: str | None = None) -> None:
     """Check ``raw`` (bigWig, bedGraph or CTSS BED, optionally gzipped) and write it as the bigWig ``out``.
 
     ``source_sizes`` are all chromosomes of the source FASTA (genome names), ``keep`` the prepared
     genome's; the output header is ``keep`` unless a bigWig needs no renaming (then it is kept as is).
+    NaN values are dropped and logged naming ``label`` (the user's source; default ``raw``).
     """
     raw, out, names = Path(raw), Path(out), names or ChromNames()
+    label = label or str(raw)
     if fmt == "bigwig":
-        _bigwig(raw, out, source_sizes, keep, names)
+        _bigwig(raw, out, source_sizes, keep, names, label)
         return
     tables = _read_text(raw, fmt, source_sizes, names)
     log.info("%s: %d chromosomes with data, %d rows", raw, len(tables), sum(map(len, tables.values())))
-    write_bigwig_runs(out, keep, (_runs(raw, fmt, c, tables[c]) for c in keep if c in tables))
+    nonfinite = _NonFinite(label)
+    write_bigwig_runs(out, keep, (_runs(raw, fmt, c, tables[c], nonfinite) for c in keep if c in tables))
+    nonfinite.report()
