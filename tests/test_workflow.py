@@ -188,6 +188,8 @@ def _write_remote_sources(root: Path) -> dict[str, str]:
                  "1\t9000\t9500\te1\t1\t4000\t4001\tGENE1\tTRUE\n")
     with gzip.open(root / "blacklist.bed.gz", "wt") as fh:
         fh.write("2\t100\t900\tHigh Signal Region\n")
+    genome_md5 = hashlib.md5((root / "genome.fa.gz").read_bytes()).hexdigest()
+    (root / "MD5SUMS").write_text(f"{'0' * 32}  other.fa.gz\n{genome_md5}  genome.fa.gz\n")  # as GENCODE/UCSC
     return {"dnase_md5": hashlib.md5((root / "dnase.bedGraph.gz").read_bytes()).hexdigest()}
 
 
@@ -225,8 +227,8 @@ def test_download_rules_fetch_convert_and_check_over_http(workdir, file_server):
     cfg = yaml.safe_load((workdir / "config" / "tiny.yaml").read_text())
     cfg.update(run="remote", simulate={"enabled": False}, tracks="config/remote_tracks.tsv",
                download={"retries": 1, "timeout_s": 10, "backoff_s": 0.1})
-    cfg["genome"] = {"name": "remote", "fasta": {"source": f"{url}/genome.fa.gz"}, "chromosomes": ["chr1", "chr2"],
-                     "chrom_aliases": "ensembl_to_ucsc"}
+    cfg["genome"] = {"name": "remote", "fasta": {"source": f"{url}/genome.fa.gz", "checksums_from": f"{url}/MD5SUMS"},
+                     "chromosomes": ["chr1", "chr2"], "chrom_aliases": "ensembl_to_ucsc"}
     cfg["blacklist"] = {"source": f"{url}/blacklist.bed.gz"}
     cfg["enhancers"] = {"source": f"{url}/pairs.tsv.gz"}
     cfg["tss"] = {"source": f"{url}/genes.gtf.gz"}
@@ -246,7 +248,8 @@ def test_download_rules_fetch_convert_and_check_over_http(workdir, file_server):
         assert bw.values("chr1", 0, 10) == [2.0] * 10 and bw.values("chr1", 150, 151) == [3.5]
     with pyBigWig.open(str(res_dir / "tracks" / "cage.bw")) as bw:
         assert bw.values("chr1", 5000, 5001) == [6.0]
-    assert (res_dir / "tss.bed").read_text() == "chr1\t4000\t4001\tGENE1\t0\t+\n"
+    assert requests.count("/MD5SUMS") == 1  # the genome's md5 came from the publisher's list
+    assert (res_dir / "tss.bed").read_text() == "chr1\t4000\t4001\tGENE1\t0\t+\tG1\n"  # BED6 + Ensembl gene id
     assert (res_dir / "blacklist.bed").read_text().startswith("chr2\t100\t900")
     assert pd.read_csv(res_dir / "enhancers.tsv", sep="\t")["chrom"].tolist() == ["chr1"]
 
