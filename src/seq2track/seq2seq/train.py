@@ -26,7 +26,7 @@ class TranslateConfig:
     train_codons: tuple[int, int] = (10, 110)     # training lengths (codons incl. start and stop)
     curriculum_codons: int = 20                   # longest training CDS at step 0; grows linearly to the
     curriculum_steps: int = 900                   # longest of train_codons over this many steps (0 = off)
-    curriculum_window: int = 30                   # a batch's lengths lie within this many codons of the longest
+    curriculum_window: int = 60                   # a batch's lengths lie within this many codons of the longest
     test_sequences: int = 500
     test_codons: tuple[int, int] = (30, 100)      # the held-out set of the acceptance figures
     long_test_sequences: int = 20
