@@ -46,7 +46,7 @@ def test_score_pairs_keeps_out_of_reach_pairs():
     assert np.isclose(scored.loc[0, "attention_mean"], 0.25 / profiles.mean())   # relative to the window mean
     assert np.isnan(scored.loc[1, "attention_mean"])
     summary = summarise(scored, ["attention_mean", "inverse_distance"], n_boot=10)
-    overall = summary[summary["distance_bin"] == "all"]
+    overall = summary[(summary["distance_bin"] == "all") & (summary["stratum"] == "all")]
     assert set(overall["method"]) == {"attention_mean", "inverse_distance"}
     assert (summary["n_out_of_reach"] == 1).all() and (overall["n_pairs"] == 1).all()
     assert set(summary["distance_bin"]) == {"all", "0-10kb", "10-50kb", "50-100kb"}
@@ -180,3 +180,21 @@ def test_pairs_match_genes_by_ensembl_id_then_symbol():
                                           "unmatched: neither id nor symbol in the TSS file"]
     no_ids = match_genes(pairs.drop(columns="measuredGeneEnsemblId"), tss.drop(columns="gene_id"))
     assert no_ids["gene"].tolist() == ["", "B", "", "", ""]
+
+
+def test_summary_by_stratum_of_the_simulated_truth():
+    """Issue 17: auPRC per stratum (boundary-crossing / same domain, promoter class) when the table has them."""
+    rng = np.random.default_rng(0)
+    n = 80
+    scored = pd.DataFrame({"in_reach": True, "distance_bp": rng.integers(1_000, 90_000, n),
+                           "Regulated": np.arange(n) % 4 == 0, "crosses_boundary": np.arange(n) % 2 == 1,
+                           "promoter_class": np.where(np.arange(n) % 3 == 0, "tata", "housekeeping"),
+                           "score": rng.random(n)})
+    summary = summarise(scored, ["score"], n_boot=5)
+    strata = summary.set_index("stratum")
+    assert set(summary["stratum"]) == {"all", "crosses_boundary", "same_domain", "tata_promoter",
+                                       "housekeeping_promoter"}
+    assert strata.loc["crosses_boundary", "n_pairs"] == 40 and strata.loc["same_domain", "n_positive"] == 20
+    assert strata.loc["tata_promoter", "n_pairs"] == 27
+    plain = summarise(scored.drop(columns=["crosses_boundary", "promoter_class"]), ["score"], n_boot=5)
+    assert set(plain["stratum"]) == {"all"} and len(plain) == 4   # real tables: overall + 3 distance bins

@@ -13,12 +13,12 @@ from seq2track.simulate import SimulationParams, simulate_demo
 from seq2track.simulate.elements import LayoutParams
 from seq2track.simulate.genome import background, cpg_observed_expected, gc_fraction
 from seq2track.simulate.motifs import load_motifs
-from seq2track.simulate.signal import SignalParams, contact
+from seq2track.simulate.signal import SignalParams, contact, enhancer_gene_pairs
 
 SMALL = SimulationParams(chromosome_lengths={"chr1": 300_000, "chr2": 150_000}, seed=3,
                          layout=LayoutParams(gene_spacing_bp=(25_000, 40_000), enhancers_per_gene=4,
                                              enhancer_distance_bp=(1_500, 6_000), edge_margin_bp=10_000),
-                         signal=SignalParams(contact_decay_bp=4_000, max_distance_bp=7_000))
+                         signal=SignalParams(contact_decay_bp=4_000, max_distance_bp=7_000, pair_distance_bp=20_000))
 
 
 def test_background_composition():
@@ -29,7 +29,8 @@ def test_background_composition():
 
 def test_motifs_are_real_jaspar_matrices():
     motifs = load_motifs()
-    assert {m.matrix_id for m in motifs.values()} == {"MA0035.4", "MA0091.1", "MA0099.3", "MA0079.5", "MA0108.2"}
+    assert {m.matrix_id for m in motifs.values()} == {"MA0035.4", "MA0091.1", "MA0099.3", "MA0079.5", "MA0108.2",
+                                                                 "MA0139.1"}
     gata = motifs["GATA1"]
     assert gata.probs.shape == (11, 4) and np.allclose(gata.probs.sum(axis=1), 1)
     site = gata.sample(np.random.default_rng(0))
@@ -38,7 +39,7 @@ def test_motifs_are_real_jaspar_matrices():
 
 def test_contact_decays_and_stops():
     p = SignalParams()
-    c = contact(np.array([0, 10_000, 40_000, 60_000]), p)
+    c = contact(np.array([0, 10_000, 40_000, 120_000]), p)
     assert c[0] == 1 and c[1] > c[2] > 0 and c[3] == 0
 
 
@@ -53,8 +54,12 @@ def test_outputs_and_ground_truth(simulated):
     pairs = read_enhancer_pairs(out / "enhancers.tsv")
     assert set(EPCRISPR_COLUMNS) <= set(pairs.columns)
     assert pairs["Regulated"].any() and not pairs["Regulated"].all()
-    assert not pairs.loc[~pairs["element_active"], "Regulated"].any()   # decoys never regulate
-    assert (pairs["distanceToTSS"] <= 7_000).all()
+    assert not pairs.loc[~pairs["element_active"], "Regulated"].any()   # decoys and CTCF never regulate
+    assert pairs["distanceToTSS"].max() <= 20_000 and pairs["distanceToTSS"].max() > 7_000  # every element in range
+    effect = -pairs["EffectSize"]
+    assert ((effect >= SMALL.signal.regulated_min_effect) == pairs["Regulated"]).all()   # the CRISPRi call
+    assert set(pairs["element_class"]) == {"enhancer", "decoy", "ctcf"}
+    assert set(pairs["promoter_class"]) == {"tata", "housekeeping"}
     for track in ("dnase", "h3k27ac", "cage"):
         bw = pyBigWig.open(str(out / "tracks" / f"{track}.bw"))
         assert bw.chroms() == {"chr1": 300_000, "chr2": 150_000}
@@ -71,7 +76,29 @@ def test_active_enhancers_are_accessible_decoys_are_not(simulated):
     bw = pyBigWig.open(str(out / "expected" / "dnase.bw"))
     peak = np.array([np.nanmax(bw.values(e.chrom, e.start, e.end, numpy=True)) for e in elements.itertuples()])
     bw.close()
-    assert peak[elements["active"]].min() > peak[~elements["active"]].max()
+    kind = elements["kind"].to_numpy()
+    assert peak[kind == "enhancer"].min() > peak[kind == "decoy"].max()
+    assert peak[kind == "ctcf"].min() > peak[kind == "decoy"].max()   # boundaries are accessible, not active
+
+
+def test_boundaries_and_promoter_classes_shape_the_truth():
+    """Issue 17: removal effect through a CTCF boundary is cut by ``insulation`` per boundary, and a
+    housekeeping promoter responds ``housekeeping_responsiveness`` times as much as a TATA promoter."""
+    genes = pd.DataFrame({"chrom": "c", "tss": [50_000, 150_000], "strand": "+", "gene": ["T", "H"],
+                          "basal": 1.0, "promoter_class": ["tata", "housekeeping"]})
+    starts = np.array([40_000, 60_000, 54_850, 140_000])
+    elements = pd.DataFrame({"chrom": "c", "start": starts, "end": starts + 300, "name": ["left", "right", "ctcf", "h"],
+                             "active": [True, True, False, True], "activity": [2.0, 2.0, 0.0, 2.0], "host_gene": "",
+                             "kind": ["enhancer", "enhancer", "ctcf", "enhancer"]})
+    p = SignalParams(insulation=0.25, housekeeping_responsiveness=0.05, pair_distance_bp=15_000, max_distance_bp=20_000)
+    pairs = enhancer_gene_pairs(genes, elements, p).set_index(["measuredGeneSymbol", "name"])
+    near, far = (float(v) for v in contact(np.array([9_850, 10_150]), p))
+    inputs = {"left": 2 * near, "right": 2 * far * 0.25}   # "right" lies behind the boundary at 55 kb
+    for name, x in inputs.items():
+        assert pairs.loc[("T", name), "EffectSize"] == pytest.approx(-x / (1 + sum(inputs.values())))
+    assert pairs.loc[("T", "right"), "crosses_boundary"] and not pairs.loc[("T", "left"), "crosses_boundary"]
+    assert pairs.loc[("T", "ctcf"), "EffectSize"] == 0 and pairs.loc[("T", "ctcf"), "Regulated"] == "FALSE"
+    assert pairs.loc[("H", "h"), "EffectSize"] == pytest.approx(-0.05 * 2 * near / (1 + 0.05 * 2 * near))
 
 
 def test_same_seed_same_sources(tmp_path):

@@ -118,7 +118,7 @@ def test_whole_dag_on_tiny_config(workdir):
     methods = {"attention_mean", "attention_last_layer", "attention_rollout", "grad_x_input", "inverse_distance",
                "accessibility", "abc", "ism_shuffle"}
     assert set(summary["method"]) == methods
-    overall = summary[summary["distance_bin"] == "all"]
+    overall = summary[(summary["distance_bin"] == "all") & (summary["stratum"] == "all")]
     assert (overall["n_pairs"] > 0).all() and (overall["auprc_lo"] <= overall["auprc_hi"]).all()
     scores = pd.read_csv(out / "interpret" / "enhancer_scores.tsv", sep="\t")
     in_reach = scores[scores["in_reach"]]

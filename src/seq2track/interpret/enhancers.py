@@ -103,20 +103,38 @@ def add_accessibility_baselines(pairs: pd.DataFrame, accessibility_bigwig: str) 
                                                          where=total > 0))
 
 
+# strata of the simulated truth (columns the demo's enhancers.tsv carries; real tables lack them: skipped)
+STRATA = {"crosses_boundary": lambda p: p["crosses_boundary"].astype(str).str.upper() == "TRUE",
+          "same_domain": lambda p: p["crosses_boundary"].astype(str).str.upper() != "TRUE",
+          "tata_promoter": lambda p: p["promoter_class"] == "tata",
+          "housekeeping_promoter": lambda p: p["promoter_class"] == "housekeeping"}
+_STRATUM_COLUMN = {"crosses_boundary": "crosses_boundary", "same_domain": "crosses_boundary",
+                   "tata_promoter": "promoter_class", "housekeeping_promoter": "promoter_class"}
+
+
+def _subsets(reach: pd.DataFrame):
+    """(distance_bin, stratum, pairs): all pairs, each distance bin, each stratum the table can define."""
+    yield "all", "all", reach
+    for name, (lo, hi) in DISTANCE_BINS_BP.items():
+        yield name, "all", reach[(reach["distance_bp"] > lo) & (reach["distance_bp"] <= hi)]
+    for name, select in STRATA.items():
+        if _STRATUM_COLUMN[name] in reach:
+            yield "all", name, reach[select(reach).to_numpy()]
+
+
 def summarise(scored: pd.DataFrame, methods: list[str], n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
-    """auPRC/auROC with bootstrap intervals per method, overall and by distance bin, over pairs in reach."""
+    """auPRC/auROC with bootstrap intervals per method, overall, by distance bin and by stratum (``STRATA``,
+    when the table has the columns), over pairs in reach."""
     reach = scored[scored["in_reach"]]
-    bins = {"all": (0, np.inf), **DISTANCE_BINS_BP}
     rows = []
     for method in methods:
-        for name, (lo, hi) in bins.items():
-            part = reach[(reach["distance_bp"] > lo) & (reach["distance_bp"] <= hi)] if name != "all" else reach
+        for name, stratum, part in _subsets(reach):
             labels, values = part["Regulated"].to_numpy(dtype=bool), part[method].to_numpy(dtype=float)
             rho = np.nan  # rank correlation with the measured effect (EffectSize < 0: the gene goes down)
             if "EffectSize" in part and len(part) > 2 and np.nanstd(values) > 0:
                 rho = float(spearmanr(values, -part["EffectSize"].to_numpy(dtype=float), nan_policy="omit")[0])
             rows.append({"method": method, "kind": "baseline" if method in BASELINES else "model",
-                         "distance_bin": name, "n_pairs": len(part), "n_positive": int(labels.sum()),
+                         "distance_bin": name, "stratum": stratum, "n_pairs": len(part), "n_positive": int(labels.sum()),
                          "positive_rate": float(labels.mean()) if len(labels) else np.nan,
                          "n_out_of_reach": int((~scored["in_reach"]).sum()), "spearman_effect_size": rho,
                          **ranking_metrics(labels, values), **bootstrap_ranking(labels, values, n_boot, seed)})

@@ -36,7 +36,7 @@ def plot_attention_vs_distance(scored: pd.DataFrame, summary: pd.DataFrame, scor
     else:
         ax.text(0.5, 0.5, "no enhancer-gene pairs in reach" if reach.empty else "no positive scores",
                 transform=ax.transAxes, ha="center")
-    overall = summary[summary["distance_bin"] == "all"]
+    overall = summary[(summary["distance_bin"] == "all") & (summary["stratum"] == "all")]
     ax.set_title(", ".join(f"{r.method} {r.auprc:.2f}" for r in overall.itertuples()) + " (auPRC)", fontsize=7)
     if not reach.empty:
         ax.legend(frameon=False)

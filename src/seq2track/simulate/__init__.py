@@ -116,6 +116,15 @@ def simulate_demo(params: SimulationParams, out_dir: str | os.PathLike) -> dict:
     summary = {"params": asdict(params), "n_genes": len(genes_df), "n_elements": len(elements_df),
                "n_active": int(elements_df["active"].sum()), "n_pairs": len(pairs),
                "n_regulated": int((pairs["Regulated"] == "TRUE").sum()),
+               "n_boundaries": int((elements_df["kind"] == "ctcf").sum()),
+               "n_housekeeping_promoters": int((genes_df["promoter_class"] == "housekeeping").sum()),
+               "regulated_by_stratum": {
+                   name: f"{int((part['Regulated'] == 'TRUE').sum())}/{len(part)}" for name, part in (
+                       ("crosses_boundary", pairs[pairs["crosses_boundary"]]),
+                       ("same_domain", pairs[~pairs["crosses_boundary"]]),
+                       ("tata_promoter", pairs[pairs["promoter_class"] == "tata"]),
+                       ("housekeeping_promoter", pairs[pairs["promoter_class"] == "housekeeping"]),
+                       ("ctcf_element", pairs[pairs["element_class"] == "ctcf"]))},
                "gc_fraction": round(gc_fraction(joined), 4), "cpg_obs_exp": round(cpg_observed_expected(joined), 4),
                "motifs": {m.name: m.matrix_id for m in motifs.values()}}
     with atomic_path(out / "simulation.json") as tmp:

@@ -1,9 +1,15 @@
-"""Genes, promoters and candidate enhancers with a motif grammar, planted into the sequence.
+"""Genes, promoters, candidate enhancers and CTCF boundaries with a motif grammar, planted into the sequence.
 
 Grammar: an enhancer is active only when a GATA1 site and an E-box (TAL1::TCF3) site sit together
 with a 7-11 bp spacer; each such pair adds activity, an AP-1 (FOS::JUN) site multiplies it by 1.5.
 Decoys carry a single partner (one or more copies) or both partners 60-120 bp apart: inactive.
-Promoters carry a TATA box 30 bp upstream of the TSS and two SP1 sites further upstream.
+Promoters come in two classes (Bergman et al. 2022, Nature 604:356): ``tata`` (a TATA box 30 bp upstream
+of the TSS and two SP1 sites; responsive to distal enhancers) and ``housekeeping`` (a CpG island of ~400 bp
+with four SP1 sites and no TATA box; weakly responsive, higher basal output).
+Boundaries: between consecutive genes, a pair of CTCF sites (JASPAR MA0139.1) in divergent orientation
+(reverse strand, then forward), so each domain is delimited by a convergent pair, the orientation of loop
+anchors (Rao et al. 2014, Cell 159:1665; de Wit et al. 2015, Mol Cell 60:676). Boundary elements are
+accessible but do not activate; they cut enhancer-promoter contact across them (``signal``).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ class LayoutParams:
     active_fraction: float = 0.4
     enhancer_distance_bp: tuple[int, int] = (3_000, 48_000)
     edge_margin_bp: int = 55_000       # genes keep this far from contig ends and gaps
+    housekeeping_fraction: float = 0.5   # promoters of the CpG-island / SP1 class (weakly responsive)
+    boundary_fraction: float = 0.8     # chance of a CTCF boundary between two consecutive genes
 
 
 def _place(seq: bytearray, pos: int, site: str) -> None:
@@ -35,9 +43,22 @@ def _free(occupied: list[tuple[int, int]], start: int, end: int, pad: int = 1_00
     return all(end + pad <= s or start >= e + pad for s, e in occupied)
 
 
-def plant_promoter(seq: bytearray, tss: int, strand: str, motifs: dict[str, Motif], rng) -> None:
-    """TATA box at -30 and two SP1 sites at -90 and -60 (relative to the TSS, on the gene's strand)."""
-    for name, offset in (("TBP", -30), ("SP1", -90), ("SP1", -60)):
+PROMOTER_SITES = {"tata": (("TBP", -30), ("SP1", -90), ("SP1", -60)),
+                  "housekeeping": (("SP1", -160), ("SP1", -120), ("SP1", -80), ("SP1", -40))}
+
+
+def plant_cpg_island(seq: bytearray, start: int, end: int, rng) -> None:
+    """GC-rich sequence without CpG depletion (GC ~0.66, CpG observed/expected ~1) over [start, end)."""
+    seq[start:end] = bytes(np.frombuffer(b"ACGT", np.uint8)[rng.choice(4, end - start, p=[0.17, 0.33, 0.33, 0.17])])
+
+
+def plant_promoter(seq: bytearray, tss: int, strand: str, motifs: dict[str, Motif], rng, kind: str = "tata") -> None:
+    """The class's sites relative to the TSS on the gene's strand (``PROMOTER_SITES``); a housekeeping
+    promoter sits in a CpG island from -250 to +150."""
+    if kind == "housekeeping":
+        lo, hi = (tss - 250, tss + 150) if strand == "+" else (tss - 150, tss + 250)
+        plant_cpg_island(seq, lo, hi, rng)
+    for name, offset in PROMOTER_SITES[kind]:
         site = motifs[name].sample(rng, reverse=strand == "-")
         pos = tss + offset - len(site) // 2 if strand == "+" else tss - offset - len(site) // 2
         _place(seq, pos, site)
@@ -70,13 +91,38 @@ def plant_enhancer(seq: bytearray, start: int, active: bool, motifs: dict[str, M
     return 0.0
 
 
+def plant_boundary(seq: bytearray, start: int, motifs: dict[str, Motif], rng) -> None:
+    """A CTCF boundary in [start, start + 300): a reverse-strand site, then a forward-strand one."""
+    _place(seq, start + 80, motifs["CTCF"].sample(rng, reverse=True))
+    _place(seq, start + 200, motifs["CTCF"].sample(rng))
+
+
+def _boundaries(chrom: str, seq: bytearray, genes: list[tuple], occupied: list[tuple[int, int]],
+                motifs: dict[str, Motif], params: LayoutParams, rng) -> list[tuple]:
+    """One boundary element, with chance ``boundary_fraction``, anywhere between consecutive genes (at least
+    3 kb from either TSS)."""
+    rows = []
+    for (_, left, *_), (_, right, *_) in zip(genes, genes[1:]):
+        if rng.random() >= params.boundary_fraction:
+            continue
+        for _ in range(50):
+            start = int(rng.integers(left + 3_000, right - 3_000)) - ELEMENT_WIDTH_BP // 2
+            if _free(occupied, start, start + ELEMENT_WIDTH_BP, pad=200):
+                plant_boundary(seq, start, motifs, rng)
+                occupied.append((start, start + ELEMENT_WIDTH_BP))
+                rows.append((chrom, start, start + ELEMENT_WIDTH_BP, f"{chrom}_CTCF{len(rows) + 1}", False, 0.0, "",
+                             "ctcf"))
+                break
+    return rows
+
+
 def layout_chromosome(chrom: str, seq: bytearray, gaps: list[tuple[int, int]], motifs: dict[str, Motif],
                       params: LayoutParams, rng: np.random.Generator, first_gene: int = 0
                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Place genes and their candidate enhancers on one chromosome; plant motifs into ``seq``.
 
-    Returns (genes: chrom, tss, strand, gene, basal) and
-    (elements: chrom, start, end, name, active, activity, host_gene).
+    Returns (genes: chrom, tss, strand, gene, basal, promoter_class) and
+    (elements: chrom, start, end, name, active, activity, host_gene, kind), kind = enhancer | decoy | ctcf.
     """
     genes, elements = [], []
     occupied = [(s, e) for s, e in gaps]
@@ -88,9 +134,11 @@ def layout_chromosome(chrom: str, seq: bytearray, gaps: list[tuple[int, int]], m
             continue
         name = f"GENE{first_gene + len(genes) + 1:03d}"
         strand = "+" if rng.random() < 0.5 else "-"
-        plant_promoter(seq, pos, strand, motifs, rng)
+        kind = "housekeeping" if rng.random() < params.housekeeping_fraction else "tata"
+        plant_promoter(seq, pos, strand, motifs, rng, kind)
         occupied.append((pos - 500, pos + 500))
-        genes.append((chrom, pos, strand, name, float(rng.lognormal(0.0, 0.4))))
+        basal = float(rng.lognormal(0.0, 0.4)) * (2.0 if kind == "housekeeping" else 1.0)
+        genes.append((chrom, pos, strand, name, basal, kind))
         for k in range(params.enhancers_per_gene):
             for _ in range(50):  # log-uniform distance, random side, no overlaps
                 lo, hi = np.log(params.enhancer_distance_bp)
@@ -103,8 +151,11 @@ def layout_chromosome(chrom: str, seq: bytearray, gaps: list[tuple[int, int]], m
             active = bool(rng.random() < params.active_fraction)
             activity = plant_enhancer(seq, start, active, motifs, rng)
             occupied.append((start, start + ELEMENT_WIDTH_BP))
-            elements.append((chrom, start, start + ELEMENT_WIDTH_BP, f"{name}_E{k + 1}", active, activity, name))
+            elements.append((chrom, start, start + ELEMENT_WIDTH_BP, f"{name}_E{k + 1}", active, activity, name,
+                             "enhancer" if active else "decoy"))
         pos += int(rng.integers(*params.gene_spacing_bp))
-    genes_df = pd.DataFrame(genes, columns=["chrom", "tss", "strand", "gene", "basal"])
-    elements_df = pd.DataFrame(elements, columns=["chrom", "start", "end", "name", "active", "activity", "host_gene"])
+    elements += _boundaries(chrom, seq, genes, occupied, motifs, params, rng)
+    genes_df = pd.DataFrame(genes, columns=["chrom", "tss", "strand", "gene", "basal", "promoter_class"])
+    elements_df = pd.DataFrame(elements, columns=["chrom", "start", "end", "name", "active", "activity", "host_gene",
+                                                  "kind"]).sort_values(["chrom", "start"], ignore_index=True)
     return genes_df, elements_df
