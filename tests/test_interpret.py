@@ -8,6 +8,7 @@ import torch
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import element_key_bins, rollout, tss_attention, tss_window_start
 from seq2track.interpret.contributions import gradient_x_input
+from seq2track.interpret.crispr_benchmark import cell_type_of, write_comparison_inputs
 from seq2track.interpret.enhancers import element_score, match_genes, score_pairs, summarise
 from seq2track.io.fasta import Genome
 from seq2track.model import Seq2Track, model_config_from
@@ -198,3 +199,20 @@ def test_summary_by_stratum_of_the_simulated_truth():
     assert strata.loc["tata_promoter", "n_pairs"] == 27
     plain = summarise(scored.drop(columns=["crosses_boundary", "promoter_class"]), ["score"], n_boot=5)
     assert set(plain["stratum"]) == {"all"} and len(plain) == 4   # real tables: overall + 3 distance bins
+
+
+def test_crispr_comparison_inputs(tmp_path):
+    """Issue 17 item 4: predictions in the EngreitzLab CRISPR_comparison format, one pred_config row per method."""
+    scored = pd.DataFrame({"chrom": ["chr8", "chr8", "chr8"], "chromStart": [100, 5_000, 90_000],
+                           "chromEnd": [600, 5_500, 90_500], "name": ["a", "b", "c"], "gene": ["MYC"] * 3,
+                           "startTSS": [800, 800, 800], "distance_bp": [450, 4_450, 89_450],
+                           "in_reach": [True, True, False], "ism_shuffle": [0.5, 0.1, np.nan], "abc": [0.7, 0.3, 0.0],
+                           "CellType": "K562"})
+    pred, cfg = tmp_path / "predictions.tsv.gz", tmp_path / "pred_config.txt"
+    write_comparison_inputs(scored, ["ism_shuffle", "abc"], cell_type_of(scored), pred, cfg)
+    got = pd.read_csv(pred, sep="\t")
+    assert list(got.columns[:8]) == ["chr", "start", "end", "name", "class", "TargetGene", "TargetGeneTSS", "CellType"]
+    assert got["class"].tolist() == ["promoter", "distal"] and got["CellType"].unique().tolist() == ["K562"]
+    assert got["ism_shuffle"].tolist() == [0.5, 0.1]   # the out-of-reach pair is left to the benchmark's fill value
+    config = pd.read_csv(cfg, sep="\t")
+    assert config["pred_id"].tolist() == ["ism_shuffle", "abc"] and (config["inverse_predictor"] == False).all()  # noqa: E712

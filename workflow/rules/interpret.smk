@@ -17,6 +17,8 @@ rule interpret:
             agg=config["interpret"]["aggregations"],
         ),
         contributions_bw=f"{OUT}/interpret/grad_x_input.bw",
+        crispr_predictions=f"{OUT}/interpret/crispr_comparison/predictions.tsv.gz",
+        crispr_config=f"{OUT}/interpret/crispr_comparison/pred_config.txt",
         summary=report(
             f"{OUT}/interpret/summary.tsv",
             caption="../report/interpret_summary.rst",

@@ -134,7 +134,8 @@ def summarise(scored: pd.DataFrame, methods: list[str], n_boot: int = 500, seed:
             if "EffectSize" in part and len(part) > 2 and np.nanstd(values) > 0:
                 rho = float(spearmanr(values, -part["EffectSize"].to_numpy(dtype=float), nan_policy="omit")[0])
             rows.append({"method": method, "kind": "baseline" if method in BASELINES else "model",
-                         "distance_bin": name, "stratum": stratum, "n_pairs": len(part), "n_positive": int(labels.sum()),
+                         "distance_bin": name, "stratum": stratum, "n_pairs": len(part),
+                         "n_positive": int(labels.sum()),
                          "positive_rate": float(labels.mean()) if len(labels) else np.nan,
                          "n_out_of_reach": int((~scored["in_reach"]).sum()), "spearman_effect_size": rho,
                          **ranking_metrics(labels, values), **bootstrap_ranking(labels, values, n_boot, seed)})
