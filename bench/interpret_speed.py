@@ -1,6 +1,9 @@
 """Benchmark: genes scored per second by each interpretation method, and peak memory. Prints JSON.
 
-    python bench/interpret_speed.py [--preset demo] [--genes 16] [--checkpoint results/demo/model/best.ckpt]
+    python bench/interpret_speed.py [--preset demo] [--genes 16] [--pairs-per-gene 6] [--checkpoint ...]
+
+In-silico perturbation (``ism_shuffle``) costs one RC-averaged window per pair plus one per gene; it is
+reported as genes/s and pairs/s with ``--pairs-per-gene`` elements at +-5, +-15, +-30 kb of each TSS.
 
 Without --checkpoint a randomly initialised model of the preset is used (speed does not depend on the
 weights). The genome is random sequence written to a temporary bgzipped FASTA. Runs on CUDA when present.
@@ -19,10 +22,12 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seq2track.data.store import FastaSource
 from seq2track.data.windows import WindowSpec
 from seq2track.device import setup_device
 from seq2track.interpret.attention import tss_attention
 from seq2track.interpret.contributions import tss_contributions
+from seq2track.interpret.perturbation import perturbation_scores
 from seq2track.io.fasta import Genome, prepare_genome
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.predict.model import load_predictor
@@ -38,6 +43,7 @@ def main() -> None:
     ap.add_argument("--length-bp", type=int, default=98_304)
     ap.add_argument("--genes", type=int, default=16)
     ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--pairs-per-gene", type=int, default=6)
     ap.add_argument("--checkpoint")
     args = ap.parse_args()
     torch.manual_seed(0)
@@ -60,12 +66,20 @@ def main() -> None:
         runs = {f"attention_{a}": lambda a=a: tss_attention(model, genome, genes, spec, device, args.batch_size, (a,))
                 for a in ("mean", "last_layer", "rollout")}
         runs["grad_x_input_rc"] = lambda: tss_contributions(model, genome, genes, spec, 0, device, args.batch_size)
+        offsets = np.array([5_000, -5_000, 15_000, -15_000, 30_000, -30_000])[:args.pairs_per_gene]
+        pairs = pd.DataFrame([{"chrTSS": "chrB", "gene": g.gene, "chromStart": g.tss + o - 150,
+                               "chromEnd": g.tss + o + 150} for g in genes.itertuples() for o in offsets])
+        runs["ism_shuffle"] = lambda: perturbation_scores(model, FastaSource(genome), genes, pairs, spec, 0, device,
+                                                          args.batch_size)
         figures = {}
         for name, fn in runs.items():
             fn()  # warm-up (allocations, cached positional tables)
             t0 = time.perf_counter()
             fn()
-            figures[name] = {"genes_per_s": round(args.genes / (time.perf_counter() - t0), 3)}
+            seconds = time.perf_counter() - t0
+            figures[name] = {"genes_per_s": round(args.genes / seconds, 3)}
+            if name == "ism_shuffle":
+                figures[name]["pairs_per_s"] = round(len(pairs) / seconds, 3)
     print(json.dumps({"preset": args.preset if not args.checkpoint else "checkpoint", "device": str(device),
                       "threads": torch.get_num_threads(), "window_bp": spec.length_bp, "genes": args.genes,
                       "methods": figures, "peak_rss_mb": round(_peak_rss_mb(), 1)}, indent=2))
