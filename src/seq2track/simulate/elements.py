@@ -137,7 +137,7 @@ def layout_chromosome(chrom: str, seq: bytearray, gaps: list[tuple[int, int]], m
         kind = "housekeeping" if rng.random() < params.housekeeping_fraction else "tata"
         plant_promoter(seq, pos, strand, motifs, rng, kind)
         occupied.append((pos - 500, pos + 500))
-        basal = float(rng.lognormal(0.0, 0.4)) * (2.0 if kind == "housekeeping" else 1.0)
+        basal = float(rng.lognormal(0.0, 0.15)) * (2.0 if kind == "housekeeping" else 1.0)  # mostly the class
         genes.append((chrom, pos, strand, name, basal, kind))
         for k in range(params.enhancers_per_gene):
             for _ in range(50):  # log-uniform distance, random side, no overlaps
