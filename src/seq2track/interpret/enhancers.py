@@ -104,12 +104,8 @@ def add_accessibility_baselines(pairs: pd.DataFrame, accessibility_bigwig: str) 
 
 
 # strata of the simulated truth (columns the demo's enhancers.tsv carries; real tables lack them: skipped)
-STRATA = {"crosses_boundary": lambda p: p["crosses_boundary"].astype(str).str.upper() == "TRUE",
-          "same_domain": lambda p: p["crosses_boundary"].astype(str).str.upper() != "TRUE",
-          "tata_promoter": lambda p: p["promoter_class"] == "tata",
-          "housekeeping_promoter": lambda p: p["promoter_class"] == "housekeeping"}
-_STRATUM_COLUMN = {"crosses_boundary": "crosses_boundary", "same_domain": "crosses_boundary",
-                   "tata_promoter": "promoter_class", "housekeeping_promoter": "promoter_class"}
+STRATA = {"crosses_boundary": ("crosses_boundary", "TRUE"), "same_domain": ("crosses_boundary", "FALSE"),
+          "tata_promoter": ("promoter_class", "tata"), "housekeeping_promoter": ("promoter_class", "housekeeping")}
 
 
 def _subsets(reach: pd.DataFrame):
@@ -117,9 +113,9 @@ def _subsets(reach: pd.DataFrame):
     yield "all", "all", reach
     for name, (lo, hi) in DISTANCE_BINS_BP.items():
         yield name, "all", reach[(reach["distance_bp"] > lo) & (reach["distance_bp"] <= hi)]
-    for name, select in STRATA.items():
-        if _STRATUM_COLUMN[name] in reach:
-            yield "all", name, reach[select(reach).to_numpy()]
+    for name, (column, value) in STRATA.items():
+        if column in reach:
+            yield "all", name, reach[(reach[column].astype(str).str.upper() == value.upper()).to_numpy()]
 
 
 def summarise(scored: pd.DataFrame, methods: list[str], n_boot: int = 500, seed: int = 0) -> pd.DataFrame:

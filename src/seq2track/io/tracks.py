@@ -78,45 +78,45 @@ class _NonFinite:
                         ", ".join(sorted(self.chroms)[:5]))
 
 
-def _bigwig_runs(bw, path: str, chroms: dict[str, str], keep: dict[str, int], nonfinite: _NonFinite):
+def _bigwig_runs(bw, chroms: dict[str, str], keep: dict[str, int], nonfinite: _NonFinite):
     """(chrom, starts, ends, values) per 10 Mb of each kept chromosome; ``chroms`` maps genome -> file name."""
     for chrom, size in keep.items():
         if chrom not in chroms:
             continue
         for lo in range(0, size, _COPY_STEP):
             ivs = bw.intervals(chroms[chrom], lo, min(lo + _COPY_STEP, size)) or ()
+            # an interval spanning lo came with the block before
             arr = np.asarray([iv for iv in ivs if iv[0] >= lo], dtype=np.float64).reshape(-1, 3)
-            # (an interval spanning lo was yielded with the block before)
             starts, ends, vals = nonfinite.drop(chrom, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64),
                                                 arr[:, 2])
             if len(vals):
                 yield chrom, starts, ends, vals
 
 
+def _has_nan(bw, chroms: dict[str, str], keep: dict[str, int], label: str) -> bool:
+    probe = _NonFinite(label)
+    for _ in _bigwig_runs(bw, chroms, keep, probe):
+        pass
+    return probe.intervals > 0
+
+
 def _bigwig(raw: Path, out: Path, source_sizes: dict[str, int], keep: dict[str, int], names: ChromNames,
             label: str) -> None:
     """Kept as is when its names are the genome's and it holds no NaN; else rewritten (renamed, NaN dropped).
-    Every value is read once either way (about 0.5 us per interval)."""
+    Every value is read once to look for NaN (about 0.5 us per interval), twice when there are some."""
     with BigWigReader(raw) as reader:
         file_chroms = reader.chroms
     mapping = names.check(file_chroms, source_sizes, str(raw))
     _check_lengths(str(raw), file_chroms, mapping, source_sizes)
     inverse = {dst: src for src, dst in mapping.items()}
-    bw = pyBigWig.open(str(raw))
-    try:
-        if all(src == dst for src, dst in mapping.items()):
-            probe = _NonFinite(label)
-            for _ in _bigwig_runs(bw, str(raw), inverse, keep, probe):
-                pass
-            if not probe.intervals:
-                bw.close()
-                os.replace(raw, out)
-                return
-        nonfinite = _NonFinite(label)
-        write_bigwig_runs(out, keep, _bigwig_runs(bw, str(raw), inverse, keep, nonfinite))
-        nonfinite.report()
-    finally:
-        bw.close()
+    with pyBigWig.open(str(raw)) as bw:
+        keep_as_is = all(src == dst for src, dst in mapping.items()) and not _has_nan(bw, inverse, keep, label)
+        if not keep_as_is:
+            nonfinite = _NonFinite(label)
+            write_bigwig_runs(out, keep, _bigwig_runs(bw, inverse, keep, nonfinite))
+            nonfinite.report()
+    if keep_as_is:
+        os.replace(raw, out)
 
 
 def _text_lines_to_skip(path: Path) -> int:
