@@ -18,37 +18,29 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import pyBigWig
 import yaml
 from sklearn.metrics import average_precision_score
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from seq2track.interpret.enhancers import DISTANCE_BINS_BP, STRATA  # noqa: E402
+from seq2track.interpret.enhancers import DISTANCE_BINS_BP, STRATA, add_accessibility_baselines  # noqa: E402
+from seq2track.io.tables import read_enhancer_pairs  # noqa: E402
 from seq2track.simulate import params_from_config, simulate_demo  # noqa: E402
 
 
 def _scores(out: Path) -> pd.DataFrame:
-    pairs = pd.read_csv(out / "enhancers.tsv", sep="\t")
-    with pyBigWig.open(str(out / "expected" / "dnase.bw")) as bw:
-        pairs["accessibility"] = [float(np.nansum(bw.values(p.chrom, p.chromStart, p.chromEnd, numpy=True)))
-                                  for p in pairs.itertuples()]
-    pairs["inverse_distance"] = 1.0 / pairs["distanceToTSS"].clip(lower=1)
-    product = pairs["accessibility"] * pairs["inverse_distance"]
-    pairs["abc"] = product / product.groupby(pairs["measuredGeneSymbol"]).transform("sum")
-    pairs["true_effect"] = -pairs["EffectSize"]
-    return pairs
-
-
-def _labels(part: pd.DataFrame) -> pd.Series:
-    return part["Regulated"].astype(str).str.upper() == "TRUE"
+    """The pairs with the interpret rule's own baselines, computed on the noise-free DNase-like signal."""
+    pairs = read_enhancer_pairs(out / "enhancers.tsv")
+    distance = pairs["distanceToTSS"].clip(lower=1)
+    pairs = pairs.assign(gene=pairs["measuredGeneSymbol"], distance_bp=distance, inverse_distance=1.0 / distance,
+                         true_effect=-pairs["EffectSize"])
+    return add_accessibility_baselines(pairs, str(out / "expected" / "dnase.bw"))
 
 
 def _auprc(part: pd.DataFrame, method: str) -> float | None:
-    labels = _labels(part)
+    labels = part["Regulated"].to_numpy(dtype=bool)
     return round(float(average_precision_score(labels, part[method])), 3) if labels.any() else None
 
 
@@ -71,7 +63,7 @@ def main() -> None:
                **{name: reach[reach[col].astype(str).str.upper() == value.upper()]
                   for name, (col, value) in STRATA.items()}}
     methods = ["abc", "accessibility", "inverse_distance", "true_effect"]
-    result = {name: {"n_pairs": len(part), "n_positive": int(_labels(part).sum()),
+    result = {name: {"n_pairs": len(part), "n_positive": int(part["Regulated"].sum()),
                      **{m: _auprc(part, m) for m in methods}} for name, part in subsets.items()}
     print(json.dumps({"bench": "simulated_truth", "seed": args.seed, "reach_bp": args.reach_bp,
                       "overrides": args.set, "n_pairs_total": len(pairs),
