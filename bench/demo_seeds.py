@@ -6,8 +6,9 @@
 Builds the demo dataset once (``snakemake results/demo/dataset/meta.json``, unless present), then per seed
 trains with the config's ``train`` section (seed replaced; ``--train`` overrides keys) and reports per track:
 test Pearson r of the best checkpoint (reverse-complement averaged, as the evaluate rule), its fraction of
-the noise ceiling (the observed targets' r with the simulator's noise-free signal), the first epoch whose
-validation r reaches 0.5 (per track and for the mean), and the wall time. The figure of merit is
+the noise ceiling (the observed targets' r with the simulator's noise-free signal), its calibration
+(``pred_to_obs``: summed prediction / summed target), the first epoch whose validation r reaches 0.5
+(per track and for the mean), and the wall time. The figure of merit is
 ``min_fraction_of_ceiling`` (every seed and track) and ``max_first_epoch_r05``.
 """
 
@@ -74,14 +75,15 @@ def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) ->
     device = setup_device("cpu", 2)
     pred, obs = split_predictions(model, data, "test", device, config["predict"]["batch_size"], True)
     test_r, ceil = pearson_per_track(pred, obs), ceiling(config, data, obs)
+    ratio = pred.sum(axis=(0, 1), dtype=np.float64) / obs.sum(axis=(0, 1), dtype=np.float64)
     tracks = spec.track_ids
     return {"seed": seed, "epochs": cfg.epochs, "train_seconds": round(seconds, 1),
             "best_epoch": int(history.loc[history["valid_pearson_mean"].idxmax(), "epoch"]),
             "first_epoch_mean_r05": _first_epoch(history, "valid_pearson_mean"),
             "tracks": {t: {"test_r": round(float(r), 4), "noise_ceiling_r": round(float(c), 4),
-                           "fraction_of_ceiling": round(float(r / c), 4),
+                           "fraction_of_ceiling": round(float(r / c), 4), "pred_to_obs": round(float(q), 3),
                            "first_epoch_valid_r05": _first_epoch(history, f"valid_pearson_{t}")}
-                       for t, r, c in zip(tracks, test_r, ceil)},
+                       for t, r, c, q in zip(tracks, test_r, ceil, ratio)},
             "valid_r_by_epoch": [round(float(v), 3) for v in history["valid_pearson_mean"]]}
 
 

@@ -36,3 +36,15 @@ def test_bootstrap_interval_contains_the_estimate():
     ci = bootstrap_ranking(labels, scores, n_boot=200, seed=1)
     assert ci["auprc_lo"] < point["auprc"] < ci["auprc_hi"] and ci["auroc_lo"] < point["auroc"] < ci["auroc_hi"]
     assert ci == bootstrap_ranking(labels, scores, n_boot=200, seed=1)   # seeded
+
+
+def test_metrics_table_reports_calibration_that_pearson_cannot_see():
+    from seq2track.evaluate import metrics_table
+
+    rng = np.random.default_rng(0)
+    obs = rng.poisson(3.0, size=(4, 50, 2)).astype(np.float32)
+    pred = obs.copy()
+    pred[..., 1] *= 5.0                      # same shape, five times too high
+    table = metrics_table(pred, obs, ["a", "b"], "test")
+    assert np.allclose(table["pearson_r"], 1.0)
+    assert np.allclose(table["pred_to_obs"], [1.0, 5.0])
