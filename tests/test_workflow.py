@@ -112,6 +112,9 @@ def test_whole_dag_on_tiny_config(workdir):
         bw.close()
     metrics = pd.read_csv(out / "evaluation" / "metrics.tsv", sep="\t")
     assert set(metrics["split"]) == {"train", "valid", "test"} and len(metrics) == 9
+    assert (metrics["pred_to_obs"] > 0).all()
+    tss_table = pd.read_csv(out / "evaluation" / "tss_metrics.tsv", sep="\t")
+    assert len(tss_table) == 9 and (tss_table.groupby("split")["n_tss"].first() > 0).all()
     history = pd.read_csv(out / "model" / "history.tsv", sep="\t")
     assert history["epoch"].tolist() == [1, 2]
     summary = pd.read_csv(out / "interpret" / "summary.tsv", sep="\t")

@@ -16,6 +16,7 @@ import torch  # noqa: E402
 from seq2track.data.dataset import SPLITS, WindowDataset, read_split_windows, read_window_targets  # noqa: E402
 from seq2track.data.spec import DataSpec, TrackSpec  # noqa: E402
 from seq2track.data.windows import WindowSpec  # noqa: E402
+from seq2track.evaluate_tss import tss_metrics  # noqa: E402
 from seq2track.io.atomic import atomic_path  # noqa: E402
 from seq2track.metrics import pearson_per_track  # noqa: E402
 from seq2track.model.inference import predict_dataset  # noqa: E402
@@ -51,12 +52,14 @@ def noise_ceiling(expected_bigwigs: list[str], tracks: tuple[TrackSpec, ...], wi
 
 
 def evaluate_splits(model: Seq2Track, data_dir: str | os.PathLike, device: torch.device, batch_size: int = 4,
-                    rc_average: bool = True, expected_bigwigs: list[str] | None = None
-                    ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
-    """The metrics table of every split (with the noise ceiling when ``expected_bigwigs`` are given) and
-    the test split's (predictions, targets, windows)."""
+                    rc_average: bool = True, expected_bigwigs: list[str] | None = None,
+                    tss: pd.DataFrame | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
+    """The metrics table of every split (with the noise ceiling when ``expected_bigwigs`` are given), the
+    TSS-level table of every split (``evaluate_tss.tss_metrics``; empty without ``tss``) and the test
+    split's (predictions, targets, windows)."""
     spec = DataSpec.read(Path(data_dir) / "meta.json")
-    tables, test = [], None
+    tables, tss_tables, test = [], [], None
     for split in SPLITS:
         windows = read_split_windows(data_dir, split)
         pred, obs = split_predictions(model, data_dir, split, device, batch_size, rc_average)
@@ -64,8 +67,10 @@ def evaluate_splits(model: Seq2Track, data_dir: str | os.PathLike, device: torch
         if expected_bigwigs:
             table["noise_ceiling_r"] = noise_ceiling(expected_bigwigs, spec.tracks, windows, spec.window, obs)
         tables.append(table)
+        if tss is not None:
+            tss_tables.append(tss_metrics(pred, obs, windows, tss, spec.window, spec.track_ids, split))
         test = (pred, obs, windows) if split == "test" else test
-    return pd.concat(tables), test
+    return pd.concat(tables), pd.concat(tss_tables) if tss_tables else pd.DataFrame(), test
 
 
 def plot_most_active_window(pred: np.ndarray, obs: np.ndarray, windows: pd.DataFrame, spec: DataSpec,

@@ -1,4 +1,4 @@
-# Pearson r per track and split against the observed targets; a locus plot.
+# Pearson r per track and split against the observed targets, the same across gene TSSs; a locus plot.
 
 
 rule evaluate:
@@ -7,10 +7,16 @@ rule evaluate:
         meta=f"{OUT}/dataset/meta.json",
         model=f"{OUT}/model/best.ckpt",
         expected=expected_tracks(),
+        tss=f"{RES}/tss.bed",
     output:
         metrics=report(
             f"{OUT}/evaluation/metrics.tsv",
             caption="../report/metrics.rst",
+            category="Evaluation",
+        ),
+        tss_metrics=report(
+            f"{OUT}/evaluation/tss_metrics.tsv",
+            caption="../report/tss_metrics.rst",
             category="Evaluation",
         ),
         locus=report(
