@@ -24,6 +24,17 @@ def test_ranking_metrics_match_sklearn_and_handle_one_class():
     assert np.isclose(m["auprc"], average_precision_score(labels, scores))
     assert np.isclose(m["auroc"], roc_auc_score(labels, scores))
     assert np.isnan(ranking_metrics(np.ones(3, bool), np.arange(3))["auprc"])
+    for trial in range(200):                   # ties (rounded and constant scores), small and large sets
+        n = int(rng.integers(2, 300))
+        labels = rng.random(n) < rng.uniform(0.05, 0.9)
+        if labels.all() or not labels.any():
+            continue
+        scores = np.round(labels * rng.uniform(0, 2) + rng.normal(0, 1, n), int(rng.integers(0, 3)))
+        if trial % 10 == 0:
+            scores[: n // 2] = 0.0
+        m = ranking_metrics(labels, scores)
+        assert np.isclose(m["auprc"], average_precision_score(labels, scores)), trial
+        assert np.isclose(m["auroc"], roc_auc_score(labels, scores)), trial
 
 
 def test_bootstrap_interval_contains_the_estimate():
