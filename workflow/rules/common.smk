@@ -156,6 +156,7 @@ def all_outputs():
         expand(f"{OUT}/predictions/{{track}}.bw", track=TRACKS),
         f"{OUT}/browser",
         f"{OUT}/evaluation/metrics.tsv",
+        f"{OUT}/evaluation/tss_metrics.tsv",
         f"{OUT}/evaluation/locus.png",
         f"{OUT}/interpret/enhancer_scores.tsv",
         f"{OUT}/interpret/summary.tsv",
