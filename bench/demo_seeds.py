@@ -32,8 +32,7 @@ sys.path.insert(0, str(REPO / "src"))
 from seq2track.data.dataset import read_split_windows  # noqa: E402
 from seq2track.data.spec import DataSpec  # noqa: E402
 from seq2track.device import setup_device  # noqa: E402
-from seq2track.evaluate import noise_ceiling, split_predictions  # noqa: E402
-from seq2track.metrics import pearson_per_track  # noqa: E402
+from seq2track.evaluate import metrics_table, noise_ceiling, split_predictions  # noqa: E402
 from seq2track.model.checkpoint import load_checkpoint  # noqa: E402
 from seq2track.train import train  # noqa: E402
 from seq2track.train.rule import model_config_for, train_config_from  # noqa: E402
@@ -74,9 +73,9 @@ def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) ->
     model, _ = load_checkpoint(out / "best.ckpt")
     device = setup_device("cpu", 2)
     pred, obs = split_predictions(model, data, "test", device, config["predict"]["batch_size"], True)
-    test_r, ceil = pearson_per_track(pred, obs), ceiling(config, data, obs)
-    ratio = pred.sum(axis=(0, 1), dtype=np.float64) / obs.sum(axis=(0, 1), dtype=np.float64)
-    tracks = spec.track_ids
+    tracks, ceil = spec.track_ids, ceiling(config, data, obs)
+    table = metrics_table(pred, obs, tracks, "test")
+    test_r, ratio = table["pearson_r"].to_numpy(), table["pred_to_obs"].to_numpy()
     return {"seed": seed, "epochs": cfg.epochs, "train_seconds": round(seconds, 1),
             "best_epoch": int(history.loc[history["valid_pearson_mean"].idxmax(), "epoch"]),
             "first_epoch_mean_r05": _first_epoch(history, "valid_pearson_mean"),
