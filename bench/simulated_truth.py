@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from sklearn.metrics import average_precision_score
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from seq2track.interpret.enhancers import DISTANCE_BINS_BP, STRATA, add_accessibility_baselines  # noqa: E402
+from seq2track.interpret.enhancers import DISTANCE_BINS_BP, add_accessibility_baselines, pair_subsets  # noqa: E402
 from seq2track.io.tables import read_enhancer_pairs  # noqa: E402
+from seq2track.metrics import ranking_metrics  # noqa: E402
 from seq2track.simulate import params_from_config, simulate_demo  # noqa: E402
 
 
@@ -41,7 +41,7 @@ def _scores(out: Path) -> pd.DataFrame:
 
 def _auprc(part: pd.DataFrame, method: str) -> float | None:
     labels = part["Regulated"].to_numpy(dtype=bool)
-    return round(float(average_precision_score(labels, part[method])), 3) if labels.any() else None
+    return round(ranking_metrics(labels, part[method].to_numpy(dtype=float))["auprc"], 3) if labels.any() else None
 
 
 def main() -> None:
@@ -58,10 +58,7 @@ def main() -> None:
         summary = simulate_demo(params, tmp)
         pairs = _scores(Path(tmp))
     reach = pairs[pairs["distanceToTSS"] <= args.reach_bp]
-    subsets = {"all": reach, **{name: reach[(reach["distanceToTSS"] > lo) & (reach["distanceToTSS"] <= hi)]
-                                for name, (lo, hi) in DISTANCE_BINS_BP.items()},
-               **{name: reach[reach[col].astype(str).str.upper() == value.upper()]
-                  for name, (col, value) in STRATA.items()}}
+    subsets = {stratum if stratum != "all" else name: part for name, stratum, part in pair_subsets(reach)}
     methods = ["abc", "accessibility", "inverse_distance", "true_effect"]
     result = {name: {"n_pairs": len(part), "n_positive": int(part["Regulated"].sum()),
                      **{m: _auprc(part, m) for m in methods}} for name, part in subsets.items()}

@@ -108,7 +108,7 @@ STRATA = {"crosses_boundary": ("crosses_boundary", "TRUE"), "same_domain": ("cro
           "tata_promoter": ("promoter_class", "tata"), "housekeeping_promoter": ("promoter_class", "housekeeping")}
 
 
-def _subsets(reach: pd.DataFrame):
+def pair_subsets(reach: pd.DataFrame):
     """(distance_bin, stratum, pairs): all pairs, each distance bin, each stratum the table can define."""
     yield "all", "all", reach
     for name, (lo, hi) in DISTANCE_BINS_BP.items():
@@ -124,7 +124,7 @@ def summarise(scored: pd.DataFrame, methods: list[str], n_boot: int = 500, seed:
     reach = scored[scored["in_reach"]]
     rows = []
     for method in methods:
-        for name, stratum, part in _subsets(reach):
+        for name, stratum, part in pair_subsets(reach):
             labels, values = part["Regulated"].to_numpy(dtype=bool), part[method].to_numpy(dtype=float)
             rho = np.nan  # rank correlation with the measured effect (EffectSize < 0: the gene goes down)
             if "EffectSize" in part and len(part) > 2 and np.nanstd(values) > 0:
