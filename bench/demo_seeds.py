@@ -2,6 +2,7 @@
 
     python bench/demo_seeds.py                      # seeds 1-5, the demo config's epochs (~5 min a seed)
     python bench/demo_seeds.py --seeds 1,2 --epochs 6 --train key=value ... --model key=value ...
+    python bench/demo_seeds.py --seeds 1,2,3 --interpret   # also score each seed's enhancer interpretation
 
 Builds the demo dataset once (``snakemake results/demo/dataset/meta.json``, unless present), then per seed
 trains with the config's ``train`` section (seed replaced; ``--train`` overrides keys) and reports per track:
@@ -9,7 +10,10 @@ test Pearson r of the best checkpoint (reverse-complement averaged, as the evalu
 the noise ceiling (the observed targets' r with the simulator's noise-free signal), its calibration
 (``pred_to_obs``: summed prediction / summed target), the first epoch whose validation r reaches 0.5
 (per track and for the mean), and the wall time. The figure of merit is
-``min_fraction_of_ceiling`` (every seed and track) and ``max_first_epoch_r05``.
+``min_fraction_of_ceiling`` (every seed and track) and ``max_first_epoch_r05``. With ``--interpret``, each
+seed's model also goes through the interpret rule's work (``run_interpret_rule``, the config's ``interpret``
+section, on the demo's test chromosome) and the run reports auPRC per method and stratum (all pairs in
+reach, 0-10 / 10-50 kb, boundary-crossing, same domain) and the best model score's margin over ABC-like.
 """
 
 from __future__ import annotations
@@ -86,6 +90,40 @@ def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) ->
             "valid_r_by_epoch": [round(float(v), 3) for v in history["valid_pearson_mean"]]}
 
 
+def interpret_seed(config: dict, data: Path, run_dir: Path) -> dict:
+    """The interpret rule's work on one seed's best.ckpt (outputs in ``run_dir/interpret``); auPRC table."""
+    from types import SimpleNamespace
+
+    from seq2track.interpret.rule import run_interpret_rule
+
+    res, cfg, out = REPO / "resources" / config["genome"]["name"], config["interpret"], run_dir / "interpret"
+    out.mkdir(exist_ok=True)
+    store = (data / json.loads((data / "meta.json").read_text())["store"] / "store.json").resolve()
+    tracks = pd.read_csv(REPO / config["tracks"], sep="\t")["id"]
+    inp = SimpleNamespace(model=str(run_dir / "best.ckpt"), store=str(store), fai=str(res / "genome.fa.gz.fai"),
+                          enhancers=str(res / "enhancers.tsv"), tss=str(res / "tss.bed"),
+                          accessibility=[str(res / "tracks" / f"{cfg['accessibility_track']}.bw")],
+                          observed=[str(res / "tracks" / f"{t}.bw") for t in tracks])
+    names = ("scores", "contributions_bw", "crispr_predictions", "crispr_config", "summary", "plot", "locus",
+             "pr_curves")
+    files = ("enhancer_scores.tsv", "grad_x_input.bw", "predictions.tsv.gz", "pred_config.txt", "summary.tsv",
+             "attention_vs_distance.png", "locus.png", "pr_curves.png")
+    outs = SimpleNamespace(**{n: str(out / f) for n, f in zip(names, files)},
+                           attention_bw=[str(out / f"attention_{a}.bw") for a in cfg["aggregations"]])
+    t0 = time.perf_counter()
+    run_interpret_rule(inp, cfg, config["windows"]["test_chromosomes"], config["seed"], 2, outs)
+    summary = pd.read_csv(outs.summary, sep="\t")
+    summary = summary[summary["distance_bin"].eq("all") | summary["stratum"].eq("all")]
+    table = {f"{b}/{s}": {m: None if np.isnan(v) else round(float(v), 3) for m, v in zip(g["method"], g["auprc"])}
+             for (b, s), g in summary.groupby(["distance_bin", "stratum"], sort=False)}
+    overall = table["all/all"]
+    best = max((m for m in overall if m not in ("abc", "accessibility", "inverse_distance")), key=overall.get)
+    return {"seconds": round(time.perf_counter() - t0, 1), "best_model_method": best,
+            "best_minus_abc": round(overall[best] - overall["abc"], 3),
+            "n_pairs": int(summary["n_pairs"].iloc[0]), "n_positive": int(summary["n_positive"].iloc[0]),
+            "auprc": table}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
@@ -93,6 +131,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None, help="default: the config's train.epochs")
     ap.add_argument("--train", nargs="*", default=[], metavar="KEY=VALUE", help="override train keys")
     ap.add_argument("--model", nargs="*", default=[], metavar="KEY=VALUE", help="override model.overrides keys")
+    ap.add_argument("--interpret", action="store_true", help="also score each seed's enhancer interpretation")
     ap.add_argument("--out", default=None, help="folder for the runs (default: a temporary one)")
     args = ap.parse_args()
     config = yaml.safe_load(Path(args.config).read_text())
@@ -104,6 +143,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.out or tmp)
         runs = [run_seed(config, data, int(s), overrides, root / f"seed{s}") for s in args.seeds.split(",")]
+        for run in runs if args.interpret else []:
+            run["interpret"] = interpret_seed(config, data, root / f"seed{run['seed']}")
     fractions = [t["fraction_of_ceiling"] for r in runs for t in r["tracks"].values()]
     firsts = [r["first_epoch_mean_r05"] for r in runs]
     print(json.dumps({
