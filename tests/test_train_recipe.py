@@ -148,3 +148,30 @@ def test_null_deviance_weights_match_sklearn_poisson_deviance():
     torch.testing.assert_close(poisson_loss(pred, obs, tw), expected)
     with pytest.raises(ValueError, match="constant"):
         null_deviance_weights(np.ones(1), np.zeros(1))
+
+
+def test_ema_weights_are_the_moving_average_of_every_step_and_are_what_is_saved(tmp_path, tiny_genome, tiny_bigwig,
+                                                                               monkeypatch):
+    """With ema_decay d the saved model is the average a_k = d a_(k-1) + (1 - d) w_k of the raw weights after
+    each step (a_1 = w_1), recomputed here from the weights seen after every step; not the raw weights."""
+    data = build_tiny_dataset(tmp_path / "ds", tiny_genome, tiny_bigwig[0], 2048, 30_000, 24_000)
+    mc = model_config_from("tiny", num_tracks=1, crop_bins=4)
+    cfg = TrainConfig(epochs=2, batch_size=3, warmup_steps=2, seed=5, device="cpu", ema_decay=0.8,
+                      bn_recalibration_windows=0)
+    seen, step = [], loop_module.Trainer._train_step
+
+    def recording_step(self, x, y):
+        loss = step(self, x, y)
+        seen.append({k: p.detach().clone() for k, p in self.module.named_parameters()})
+        return loss
+
+    monkeypatch.setattr(loop_module.Trainer, "_train_step", recording_step)
+    train(data, mc, cfg, tmp_path / "run", run_config={})
+    average = seen[0]
+    for weights in seen[1:]:
+        average = {k: 0.8 * average[k] + 0.2 * w for k, w in weights.items()}
+    saved = dict(load_checkpoint(tmp_path / "run" / "last.ckpt")[0].named_parameters())
+    assert len(seen) > 3
+    for name, value in average.items():
+        torch.testing.assert_close(saved[name], value, rtol=1e-4, atol=1e-6)
+    assert any(not torch.allclose(saved[k], seen[-1][k]) for k in average)   # not the raw weights

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -46,3 +47,14 @@ def recalibrate_batchnorm(model: nn.Module, batches: Iterable[torch.Tensor]) -> 
             m.momentum = momentum
         model.train(was_training)
     return n
+
+
+def recalibrate_on_windows(model: nn.Module, dataset, n_windows: int, per_batch: int, device: torch.device) -> int:
+    """``recalibrate_batchnorm`` over ``n_windows`` fixed, evenly spaced windows of ``dataset`` (the same on every
+    rank), ``per_batch`` at a time; 0 windows or a frozen trunk leave the statistics as they are."""
+    n = min(n_windows, len(dataset))
+    if not n or getattr(model, "trunk_frozen", False):
+        return 0
+    index = np.linspace(0, len(dataset) - 1, n).round().astype(int).tolist()
+    codes = (np.stack([dataset[i][0] for i in index[b:b + per_batch]]) for b in range(0, n, per_batch))
+    return recalibrate_batchnorm(model, (torch.from_numpy(c).to(device) for c in codes))

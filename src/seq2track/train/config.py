@@ -39,6 +39,7 @@ class TrainConfig:
     plateau_warning_epochs: int = 5    # warn when valid r is still < 0.1 after this many epochs; 0 = off
     bn_recalibration_windows: int = 16  # before validation, BatchNorm statistics from this many training
                                         # windows under the current weights (precise BN); 0 = off
+    ema_decay: float = 0.0             # weights validated and saved: a moving average with this decay; 0 = off
     random_offset: bool = False        # augment: move windows by whole bins within the stride, per epoch
     num_workers: int = 0               # DataLoader workers; batches are the same for any number
 

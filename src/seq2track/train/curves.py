@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -44,3 +45,13 @@ def progress_bar(total: int, desc: str, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, leave=False)
+
+
+def warn_if_plateau(epochs_done: int, warning_epochs: int, best_r: float, level: float = PLATEAU_R) -> None:
+    """A warning, once, when validation r has stayed below ``level`` for ``warning_epochs`` epochs (0 = never)."""
+    if not warning_epochs or epochs_done != warning_epochs or best_r >= level:
+        return
+    logging.getLogger("seq2track.train.loop").warning(
+        "validation r is still below %.1f after %d epochs (best %.3f): the model predicts little more than each "
+        "track's mean. Check model/history.tsv; try a higher train.learning_rate, train.head_bias_init: true, or "
+        "more epochs", level, warning_epochs, best_r)

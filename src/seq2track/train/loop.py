@@ -40,8 +40,9 @@ from seq2track.model.config import ModelConfig
 from seq2track.model.convert import init_from_pretrained
 from seq2track.model.network import Seq2Track
 from seq2track.train import distributed as ddp
-from seq2track.train.batchnorm import recalibrate_batchnorm
-from seq2track.train.curves import progress_bar
+from seq2track.train.averaging import make_ema
+from seq2track.train.batchnorm import recalibrate_on_windows
+from seq2track.train.curves import progress_bar, warn_if_plateau
 from seq2track.train.config import PLATEAU_R, RUN_ONLY_KEYS, TrainConfig, seed_everything
 from seq2track.train.losses import make_loss, null_deviance_weights
 from seq2track.train.sampler import EpochBatches, GlobalBatches, training_loader
@@ -87,6 +88,7 @@ class Trainer:
         self.module = model.to(self.ctx.device)
         device_ids = [self.ctx.device] if self.ctx.device.type == "cuda" else None
         self.model = DistributedDataParallel(self.module, device_ids) if self.ctx.distributed else self.module
+        self.ema = make_ema(self.module, cfg.ema_decay)  # when on, the averaged weights are validated and saved
         trainable = [p for p in self.module.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
         self.steps_per_epoch = GlobalBatches(len(self.train_set), cfg.batch_size, self.ctx, None,
@@ -125,7 +127,7 @@ class Trainer:
                 "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
                 "epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch, "step": self.step,
                 "history": self.history, "best": float(self.best), "stale": self.stale, "rng": states,
-                "epoch_loss": list(self._epoch_loss)})
+                "epoch_loss": list(self._epoch_loss), "ema": self.ema.state_dict() if self.ema else None})
         if self.ctx.distributed:
             torch.distributed.barrier()
 
@@ -137,6 +139,8 @@ class Trainer:
         self.module.load_state_dict(payload["model"])
         self.optimizer.load_state_dict(payload["optimizer"])
         self.scheduler.load_state_dict(payload["scheduler"])
+        if self.ema:
+            self.ema.load_state_dict(payload["ema"])
         self.epoch, self.batch_in_epoch, self.step = payload["epoch"], payload["batch_in_epoch"], payload["step"]
         self.history, self.best, self.stale = payload["history"], payload["best"], payload["stale"]
         self._epoch_loss = tuple(payload.get("epoch_loss", (0.0, 0)))  # the resumed epoch's loss so far
@@ -161,6 +165,8 @@ class Trainer:
         torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.cfg.clip_grad_norm)
         self.optimizer.step()
         self.scheduler.step()
+        if self.ema:
+            self.ema.update_parameters(self.module)
         return total
 
     def _epoch(self) -> tuple[float, bool]:
@@ -208,14 +214,19 @@ class Trainer:
             self._train_loader = training_loader(self.train_set, self._batches, self.cfg.num_workers, self.cfg.seed)
         return self._train_loader
 
+    @property
+    def eval_module(self) -> Seq2Track:
+        """The weights that are validated and saved: the moving average when ``ema_decay`` is on."""
+        return self.ema.module if self.ema else self.module
+
     def _checkpoint(self, path: Path, row: dict) -> None:
-        save_checkpoint(path, self.module, self.full_config, data_spec=self.data_spec.to_dict(), epoch=self.epoch + 1,
-                        metrics=row)
+        save_checkpoint(path, self.eval_module, self.full_config, data_spec=self.data_spec.to_dict(),
+                        epoch=self.epoch + 1, metrics=row)
 
     def _end_epoch(self, train_loss: float, seconds: float) -> bool:
         """Validate, write checkpoints and history; True when early stopping says stop."""
         self._recalibrate_batchnorm()
-        metrics = validate(self.module, self.valid_set, self.cfg, self.ctx, self.tracks, self.loss_fn)
+        metrics = validate(self.eval_module, self.valid_set, self.cfg, self.ctx, self.tracks, self.loss_fn)
         stop = False
         if self.ctx.is_main:
             row = {"epoch": self.epoch + 1, "train_loss": train_loss, **metrics, "seconds": seconds}
@@ -229,7 +240,7 @@ class Trainer:
                 self._checkpoint(self.state_dir / BEST_FILE, row)
             else:
                 self.stale += 1
-            self._warn_if_plateau()
+            warn_if_plateau(len(self.history), self.cfg.plateau_warning_epochs, self.best, PLATEAU_R)
             patience = self.cfg.early_stopping_patience
             stop = bool(patience and self.stale >= patience)
             if stop:
@@ -238,24 +249,10 @@ class Trainer:
 
     def _recalibrate_batchnorm(self) -> None:
         """Precise BatchNorm statistics from fixed, evenly spaced training windows (the same on every rank)."""
-        n = min(self.cfg.bn_recalibration_windows, len(self.train_set))
-        if not n or self.module.trunk_frozen:
-            return
         per_batch = max(1, self.cfg.batch_size // (self.ctx.world_size * self.cfg.grad_accumulation))
-        index = np.linspace(0, len(self.train_set) - 1, n).round().astype(int).tolist()
-        codes = (np.stack([self.train_set[i][0] for i in index[b:b + per_batch]]) for b in range(0, n, per_batch))
-        batches = (torch.from_numpy(c).to(self.ctx.device) for c in codes)
         with autocast(self.cfg, self.ctx.device):
-            recalibrate_batchnorm(self.module, batches)
-
-    def _warn_if_plateau(self) -> None:
-        """A warning, once, when validation r has stayed below 0.1 for ``plateau_warning_epochs`` epochs."""
-        n = self.cfg.plateau_warning_epochs
-        if not n or len(self.history) != n or self.best >= PLATEAU_R:
-            return
-        log.warning("validation r is still below %.1f after %d epochs (best %.3f): the model predicts little "
-                    "more than each track's mean. Check model/history.tsv; try a higher train.learning_rate, "
-                    "train.head_bias_init: true, or more epochs", PLATEAU_R, n, self.best)
+            recalibrate_on_windows(self.eval_module, self.train_set, self.cfg.bn_recalibration_windows, per_batch,
+                                   self.ctx.device)
 
     def _finish(self) -> pd.DataFrame:
         hist = pd.DataFrame(self.history)
