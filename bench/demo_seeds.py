@@ -9,7 +9,8 @@ trains with the config's ``train`` section (seed replaced; ``--train`` overrides
 test Pearson r of the best checkpoint (reverse-complement averaged, as the evaluate rule), its fraction of
 the noise ceiling (the observed targets' r with the simulator's noise-free signal), its calibration
 (``pred_to_obs``: summed prediction / summed target), the first epoch whose validation r reaches 0.5
-(per track and for the mean), and the wall time. The figure of merit is
+(per track and for the mean), the test TSSs' r across genes (``evaluate_tss``: does it rank genes, not
+only find promoters?), and the wall time. The figure of merit is
 ``min_fraction_of_ceiling`` (every seed and track) and ``max_first_epoch_r05``. With ``--interpret``, each
 seed's model also goes through the interpret rule's work (``run_interpret_rule``, the config's ``interpret``
 section, on the demo's test chromosome) and the run reports auPRC per method and stratum (all pairs in
@@ -37,6 +38,8 @@ from seq2track.data.dataset import read_split_windows  # noqa: E402
 from seq2track.data.spec import DataSpec  # noqa: E402
 from seq2track.device import setup_device  # noqa: E402
 from seq2track.evaluate import metrics_table, noise_ceiling, split_predictions  # noqa: E402
+from seq2track.evaluate_tss import tss_metrics  # noqa: E402
+from seq2track.io.tables import read_tss  # noqa: E402
 from seq2track.model.checkpoint import load_checkpoint  # noqa: E402
 from seq2track.train import train  # noqa: E402
 from seq2track.train.rule import model_config_for, train_config_from  # noqa: E402
@@ -80,13 +83,17 @@ def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) ->
     tracks, ceil = spec.track_ids, ceiling(config, data, obs)
     table = metrics_table(pred, obs, tracks, "test")
     test_r, ratio = table["pearson_r"].to_numpy(), table["pred_to_obs"].to_numpy()
+    tss_bed = read_tss(REPO / "resources" / config["genome"]["name"] / "tss.bed")
+    tss = tss_metrics(pred, obs, read_split_windows(data, "test"), tss_bed, spec.window, tracks, "test")
+    tss = tss["pearson_r_log1p"].to_numpy()
     return {"seed": seed, "epochs": cfg.epochs, "train_seconds": round(seconds, 1),
             "best_epoch": int(history.loc[history["valid_pearson_mean"].idxmax(), "epoch"]),
             "first_epoch_mean_r05": _first_epoch(history, "valid_pearson_mean"),
             "tracks": {t: {"test_r": round(float(r), 4), "noise_ceiling_r": round(float(c), 4),
                            "fraction_of_ceiling": round(float(r / c), 4), "pred_to_obs": round(float(q), 3),
-                           "first_epoch_valid_r05": _first_epoch(history, f"valid_pearson_{t}")}
-                       for t, r, c, q in zip(tracks, test_r, ceil, ratio)},
+                           "first_epoch_valid_r05": _first_epoch(history, f"valid_pearson_{t}"),
+                           "test_tss_r_log1p": round(float(g), 3)}
+                       for t, r, c, q, g in zip(tracks, test_r, ceil, ratio, tss)},
             "valid_r_by_epoch": [round(float(v), 3) for v in history["valid_pearson_mean"]]}
 
 
