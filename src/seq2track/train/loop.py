@@ -7,7 +7,8 @@ cosine learning rate; gradient clipping; optional bf16 autocast. Each global bat
 windows comes from a permutation seeded by (seed, epoch), split evenly over the ranks (same gradient as
 one process). Each epoch: validation loss and Pearson r per track (validation windows sharded over
 ranks, gathered on rank 0); ``last.ckpt`` every epoch and ``best.ckpt`` when the mean validation r
-improves; optional early stopping; one row per epoch in ``history.tsv``. The full state (weights,
+improves (with ``train.ema_decay``, validation and checkpoints use the moving average of the weights,
+``averaging``); optional early stopping; one row per epoch in ``history.tsv``. The full state (weights,
 optimizer, scheduler, RNG streams of every rank, epoch and batch position) goes to
 ``<out>/resume/state.ckpt`` every ``checkpoint_every_steps`` steps and at each epoch end; a rerun resumes
 from it. SIGUSR1 or SIGTERM (Slurm's pre-timeout signal) saves the state at the next step and, under
