@@ -216,3 +216,27 @@ def test_crispr_comparison_inputs(tmp_path):
     assert got["ism_shuffle"].tolist() == [0.5, 0.1]   # the out-of-reach pair is left to the benchmark's fill value
     config = pd.read_csv(cfg, sep="\t")
     assert config["pred_id"].tolist() == ["ism_shuffle", "abc"] and (config["inverse_predictor"] == False).all()  # noqa: E712
+
+
+def test_perturbation_vs_effect_panel_plots_percent_lost_per_pair(tmp_path):
+    """The panel beside the PR curves: x = % of output lost on removal (-EffectSize), y = % of the predicted
+    TSS value lost on shuffling (1 - 2 ** -log2 fold change); regulated pairs in their own series."""
+    import matplotlib.pyplot as plt
+    from scipy.stats import spearmanr
+
+    from seq2track.interpret.plots import plot_perturbation_vs_effect, plot_pr_curves
+
+    scored = pd.DataFrame({"in_reach": [True, True, True, True, False],
+                           "Regulated": [True, False, True, False, True],
+                           "EffectSize": [-0.5, -0.01, -0.2, np.nan, -0.3],
+                           "ism_shuffle": [1.0, 0.0, np.log2(1 / 0.9), 0.5, 2.0], "abc": [0.9, 0.1, 0.5, 0.2, 0.3]})
+    fig, ax = plt.subplots()
+    plot_perturbation_vs_effect(ax, scored[scored["in_reach"]])
+    not_regulated, regulated = (c.get_offsets() for c in ax.collections)
+    np.testing.assert_allclose(regulated, [[50, 50], [20, 10]])      # halved output: 1 - 2 ** -1 = 50 %
+    np.testing.assert_allclose(not_regulated, [[1, 0]])              # the NaN effect is left out
+    rho = spearmanr([50, 1, 20], [50, 0, 10])[0]
+    assert f"Spearman {rho:.2f} (3 pairs)" in ax.get_title()
+    plt.close(fig)
+    plot_pr_curves(scored, ["abc", "ism_shuffle"], tmp_path / "pr.png")
+    assert (tmp_path / "pr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -8,7 +8,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from scipy.stats import spearmanr  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
 
 from seq2track.io.atomic import atomic_path  # noqa: E402
@@ -44,10 +46,14 @@ def plot_attention_vs_distance(scored: pd.DataFrame, summary: pd.DataFrame, scor
 
 
 def plot_pr_curves(scored: pd.DataFrame, methods: list[str], out_png: str | os.PathLike) -> None:
-    """Precision-recall curves of every method over the pairs in reach, with the positive rate."""
+    """Precision-recall curves of every method over the pairs in reach, with the positive rate; beside them,
+    when the pairs carry an ``EffectSize`` and the perturbation score was computed, the predicted effect of
+    shuffling each element against its true (simulated or measured) effect."""
     reach = scored[scored["in_reach"]]
     labels = reach["Regulated"].to_numpy(dtype=bool)
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    effects = "ism_shuffle" in reach and "EffectSize" in reach
+    fig, axes = plt.subplots(1, 2 if effects else 1, figsize=(10 if effects else 5, 4.5), squeeze=False)
+    ax = axes[0, 0]
     if labels.any() and not labels.all():
         for method in methods:
             precision, recall, _ = precision_recall_curve(labels, reach[method].to_numpy(dtype=float))
@@ -61,7 +67,27 @@ def plot_pr_curves(scored: pd.DataFrame, methods: list[str], out_png: str | os.P
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
     ax.set_ylim(0, 1.02)
+    if effects:
+        plot_perturbation_vs_effect(axes[0, 1], reach)
     _save(fig, out_png)
+
+
+def plot_perturbation_vs_effect(ax, reach: pd.DataFrame) -> None:
+    """Per pair in reach: % of the gene's output lost on removing the element (-EffectSize) against the %
+    of the predicted TSS value lost on shuffling it (1 - 2 ** -ism_shuffle); regulated pairs in red."""
+    true = -reach["EffectSize"].to_numpy(dtype=float) * 100
+    pred = (1 - 2.0 ** -reach["ism_shuffle"].to_numpy(dtype=float)) * 100
+    ok = np.isfinite(true) & np.isfinite(pred)
+    regulated = reach["Regulated"].to_numpy(dtype=bool)
+    for chosen, colour, label in ((~regulated, "0.6", "not regulated"), (regulated, "crimson", "regulated")):
+        ax.scatter(true[ok & chosen], pred[ok & chosen], s=8, c=colour, label=label, lw=0)
+    ax.axhline(0, color="0.5", lw=0.6)
+    rho = spearmanr(true[ok], pred[ok])[0] if ok.sum() > 2 else np.nan
+    ax.set_title(f"in-silico perturbation vs true effect: Spearman {rho:.2f} ({int(ok.sum())} pairs)", fontsize=8)
+    ax.set_xlabel("true effect of removing the element (% of the gene's output)")
+    ax.set_ylabel("predicted effect of shuffling it (% at the TSS)")
+    if ok.any():
+        ax.legend(frameon=False, fontsize=7)
 
 
 def plot_gene_locus(gene: str, window_start0: int, spec, tracks: list[str], observed, predicted, attention,
