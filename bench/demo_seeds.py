@@ -39,6 +39,7 @@ from seq2track.data.spec import DataSpec  # noqa: E402
 from seq2track.device import setup_device  # noqa: E402
 from seq2track.evaluate import metrics_table, noise_ceiling, split_predictions  # noqa: E402
 from seq2track.evaluate_tss import tss_metrics  # noqa: E402
+from seq2track.interpret.enhancers import BASELINES  # noqa: E402
 from seq2track.io.tables import read_tss  # noqa: E402
 from seq2track.model.checkpoint import load_checkpoint  # noqa: E402
 from seq2track.train import train  # noqa: E402
@@ -124,7 +125,7 @@ def interpret_seed(config: dict, data: Path, run_dir: Path) -> dict:
     table = {f"{b}/{s}": {m: None if np.isnan(v) else round(float(v), 3) for m, v in zip(g["method"], g["auprc"])}
              for (b, s), g in summary.groupby(["distance_bin", "stratum"], sort=False)}
     overall = table["all/all"]
-    best = max((m for m in overall if m not in ("abc", "accessibility", "inverse_distance")), key=overall.get)
+    best = max((m for m in overall if m not in BASELINES), key=overall.get)
     return {"seconds": round(time.perf_counter() - t0, 1), "best_model_method": best,
             "best_minus_abc": round(overall[best] - overall["abc"], 3),
             "n_pairs": int(summary["n_pairs"].iloc[0]), "n_positive": int(summary["n_positive"].iloc[0]),
