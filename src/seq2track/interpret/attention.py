@@ -1,6 +1,7 @@
 """TSS-centred attention profiles and their mapping to genome coordinates.
 
-A gene's window is [tss - L/2, tss + L/2); its TSS sits in grid bin n_bins // 2 (the query).
+A gene's window is [tss - L/2, tss + L/2); its TSS sits in grid bin n_bins // 2 (the query). A window moved
+by shift_bp to reach a far element (``seq2track.interpret.reach``) holds the TSS in bin n_bins // 2 - shift / bin.
 Key bin k covers [window_start + k * bin, window_start + (k + 1) * bin). The attention grid is the
 uncropped one: output bin j of the model is grid index j + crop_bins.
 """
@@ -19,9 +20,10 @@ from seq2track.data.store import SequenceSource, sequence_source
 from seq2track.model.network import Seq2Track
 
 
-def tss_window_start(tss: int, spec: WindowSpec) -> int:
-    """Start (0-based) of the window centred on ``tss``."""
-    return tss - spec.length_bp // 2
+def tss_window_start(tss: int, spec: WindowSpec, shift_bp: int = 0) -> int:
+    """Start (0-based) of the window centred on ``tss``, moved by ``shift_bp`` (positive: downstream;
+    ``seq2track.interpret.reach``)."""
+    return int(tss) - spec.length_bp // 2 + int(shift_bp)
 
 
 def element_span(start0: int, end: int, window_start0: int, resolution_bp: int, n_entries: int
@@ -44,13 +46,28 @@ def element_key_bins(start0: int, end: int, window_start0: int, spec: WindowSpec
 
 def tss_window_batches(genome: SequenceSource, genes: pd.DataFrame, spec: WindowSpec, batch_size: int
                        ) -> Iterator[np.ndarray]:
-    """uint8 codes (B, L) of TSS-centred windows for consecutive batches of ``genes`` (chrom, tss)."""
+    """uint8 codes (B, L) of TSS-centred windows for consecutive batches of ``genes`` (chrom, tss; optional
+    shift_bp: the window moved by that much)."""
     genome = sequence_source(genome)
+    starts = [tss_window_start(t, spec, s) for t, s in zip(genes["tss"], _shifts(genes))]
     for i in range(0, len(genes), batch_size):
-        part = genes.iloc[i:i + batch_size]
-        yield np.stack([genome.codes(r.chrom, tss_window_start(r.tss, spec),
-                                     tss_window_start(r.tss, spec) + spec.length_bp)
-                        for r in part.itertuples()])
+        yield np.stack([genome.codes(c, s, s + spec.length_bp)
+                        for c, s in zip(genes["chrom"].iloc[i:i + batch_size], starts[i:i + batch_size])])
+
+
+def _shifts(genes: pd.DataFrame) -> np.ndarray:
+    return genes["shift_bp"].to_numpy(dtype=int) if "shift_bp" in genes else np.zeros(len(genes), dtype=int)
+
+
+def by_shift(genes: pd.DataFrame, compute, width: int) -> np.ndarray:
+    """``compute(part, shift_bp)`` -> (len(part), width) over the rows of ``genes`` that share a window shift,
+    reassembled in the order of ``genes``."""
+    shifts = _shifts(genes)
+    out = np.zeros((len(genes), width), dtype=np.float32)
+    for shift in np.unique(shifts):
+        rows = np.flatnonzero(shifts == shift)
+        out[rows] = compute(genes.iloc[rows], int(shift))
+    return out
 
 
 def rollout(attn: torch.Tensor) -> torch.Tensor:
@@ -68,11 +85,12 @@ def rollout(attn: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def tss_query_bins(spec: WindowSpec, tss_bins: int = 1) -> list[int]:
-    """Grid bins used as queries: the TSS bin and (tss_bins - 1) / 2 bins on each side."""
+def tss_query_bins(spec: WindowSpec, tss_bins: int = 1, shift_bp: int = 0) -> list[int]:
+    """Grid bins used as queries: the TSS bin (of a window moved by ``shift_bp``) and (tss_bins - 1) / 2 bins
+    on each side."""
     if tss_bins < 1 or tss_bins % 2 == 0:
         raise ValueError(f"tss_bins must be a positive odd number, got {tss_bins}")
-    centre, half = spec.n_bins // 2, tss_bins // 2
+    centre, half = spec.n_bins // 2 - shift_bp // spec.bin_size_bp, tss_bins // 2
     return list(range(centre - half, centre + half + 1))
 
 
@@ -94,14 +112,16 @@ def tss_attention(model: Seq2Track, genome: SequenceSource, tss: pd.DataFrame, s
                   ) -> dict[str, np.ndarray]:
     """Attention of each TSS's query bin(s) over all key bins: {aggregation: (G, n_bins)}.
 
-    ``tss`` has columns chrom and tss (0-based position). Windows reaching beyond a contig are N-padded.
+    ``tss`` has columns chrom and tss (0-based position), optionally shift_bp (the window moved by that
+    much, ``seq2track.interpret.reach``). Windows reaching beyond a contig are N-padded.
     Aggregations: mean over layers and heads (as Enformer), last layer, attention rollout.
     """
     model.eval()
-    query = tss_query_bins(spec, tss_bins)
-    rows: dict[str, list[np.ndarray]] = {a: [] for a in aggregations}
-    for codes in tss_window_batches(genome, tss, spec, batch_size):
-        x = torch.from_numpy(one_hot(codes)).to(device)
-        for a in aggregations:
-            rows[a].append(aggregate_rows(model, x, query, a).float().cpu().numpy())
-    return {a: np.concatenate(r) if r else np.zeros((0, spec.n_bins), dtype=np.float32) for a, r in rows.items()}
+
+    def compute(part: pd.DataFrame, shift_bp: int, aggregation: str) -> np.ndarray:
+        query = tss_query_bins(spec, tss_bins, shift_bp)
+        return np.concatenate([aggregate_rows(model, torch.from_numpy(one_hot(codes)).to(device), query,
+                                              aggregation).float().cpu().numpy()
+                               for codes in tss_window_batches(genome, part, spec, batch_size)])
+
+    return {a: by_shift(tss, lambda part, shift, a=a: compute(part, shift, a), spec.n_bins) for a in aggregations}

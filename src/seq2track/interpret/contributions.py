@@ -14,7 +14,7 @@ import torch
 
 from seq2track.data.encoding import one_hot
 from seq2track.data.windows import WindowSpec
-from seq2track.interpret.attention import tss_window_batches
+from seq2track.interpret.attention import by_shift, tss_window_batches
 from seq2track.data.store import SequenceSource
 from seq2track.model.network import Seq2Track
 
@@ -34,25 +34,30 @@ def gradient_x_input(model: Seq2Track, x: torch.Tensor, out_bin: int | slice, tr
 def tss_contributions(model: Seq2Track, genome: SequenceSource, genes: pd.DataFrame, spec: WindowSpec, track: int,
                       device: torch.device, batch_size: int = 4, rc_average: bool = True, tss_bins: int = 1
                       ) -> np.ndarray:
-    """Gradient x input per base (G, L) for each gene's TSS-centred window (``genes``: chrom, tss).
+    """Gradient x input per base (G, L) for each gene's TSS-centred window (``genes``: chrom, tss; optional
+    shift_bp: the window moved by that much, ``seq2track.interpret.reach``).
 
     The explained scalar is the track's output summed over the TSS bin and (tss_bins - 1) / 2 bins
     on each side.
     """
     model.eval()
-    offset = spec.length_bp // 2  # the TSS position inside its window
-    half = tss_bins // 2
-    centre = _output_bin(offset, spec)
-    fwd_bin = slice(centre - half, centre + half + 1)
-    rc_centre = _output_bin(spec.length_bp - 1 - offset, spec)
-    rc_bin = slice(rc_centre - half, rc_centre + half + 1)
-    out = []
     dtype = next(model.parameters()).dtype
-    for codes in tss_window_batches(genome, genes, spec, batch_size):
-        x = torch.from_numpy(one_hot(codes)).to(device=device, dtype=dtype)
-        contrib = gradient_x_input(model, x, fwd_bin, track)
-        if rc_average:
-            x_rc = x.flip(1).flip(2)   # reverse, and A<->T, C<->G in ACGT order
-            contrib = 0.5 * (contrib + gradient_x_input(model, x_rc, rc_bin, track).flip(1))
-        out.append(contrib.float().cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, spec.length_bp), dtype=np.float32)
+
+    def compute(part: pd.DataFrame, shift_bp: int) -> np.ndarray:
+        offset = spec.length_bp // 2 - shift_bp  # the TSS position inside its window
+        half = tss_bins // 2
+        centre = _output_bin(offset, spec)
+        fwd_bin = slice(centre - half, centre + half + 1)
+        rc_centre = _output_bin(spec.length_bp - 1 - offset, spec)
+        rc_bin = slice(rc_centre - half, rc_centre + half + 1)
+        out = []
+        for codes in tss_window_batches(genome, part, spec, batch_size):
+            x = torch.from_numpy(one_hot(codes)).to(device=device, dtype=dtype)
+            contrib = gradient_x_input(model, x, fwd_bin, track)
+            if rc_average:
+                x_rc = x.flip(1).flip(2)   # reverse, and A<->T, C<->G in ACGT order
+                contrib = 0.5 * (contrib + gradient_x_input(model, x_rc, rc_bin, track).flip(1))
+            out.append(contrib.float().cpu().numpy())
+        return np.concatenate(out)
+
+    return by_shift(genes, compute, spec.length_bp)

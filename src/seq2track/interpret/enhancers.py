@@ -16,6 +16,7 @@ from scipy.stats import spearmanr
 
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import element_span, tss_window_start
+from seq2track.interpret.reach import pair_shifts, pair_tss
 from seq2track.io.bigwig import BigWigReader
 from seq2track.metrics import bootstrap_ranking, ranking_metrics
 
@@ -72,22 +73,26 @@ def score_pairs(pairs: pd.DataFrame, genes: pd.DataFrame, profiles: dict[str, tu
                 spec: WindowSpec, aggregate: str = "mean") -> pd.DataFrame:
     """Add one column per model score in ``profiles`` ({name: ((G, P) array, bp per entry)}) and 1/distance.
 
-    ``genes`` (chrom, tss, gene) are the rows of each profile; pairs (column ``gene``, ``match_genes``) match
-    them by chromosome and gene, and windows are centred on the gene's TSS. A pair whose gene has no profile,
-    or whose element lies outside the window, gets ``in_reach`` False and NaN model scores; it is kept, not dropped.
+    ``genes`` (chrom, tss, gene; optional shift_bp) are the rows of each profile, one per window of a gene
+    (``reach.gene_views``); pairs (column ``gene``, ``match_genes``) match them by chromosome and gene, and
+    each pair is scored in the window ``reach.pair_shifts`` picks (column window_shift_bp). A pair whose gene
+    has no profile, or whose element no window holds, gets ``in_reach`` False and NaN model scores; it is kept.
     """
-    index = {(g.chrom, g.gene): (i, g.tss) for i, g in enumerate(genes.itertuples())}
+    shifts = pair_shifts(pairs["chromStart"].to_numpy(), pairs["chromEnd"].to_numpy(), pair_tss(pairs, genes), spec)
+    views = genes.assign(shift_bp=genes["shift_bp"] if "shift_bp" in genes else 0)
+    index = {(g.chrom, g.gene, int(g.shift_bp)): (i, g.tss) for i, g in enumerate(views.itertuples())}
     scores = {name: [] for name in profiles}
-    for p in pairs.itertuples():
-        row, tss = index.get((p.chrTSS, p.gene), (None, None))
+    for p, shift in zip(pairs.itertuples(), shifts):
+        row, tss = (None, None) if np.isnan(shift) else index.get((p.chrTSS, p.gene, int(shift)), (None, None))
         for name, (values, resolution) in profiles.items():
             scores[name].append(float("nan") if row is None else element_score(
-                values[row], p.chromStart, p.chromEnd, tss_window_start(tss, spec), resolution, aggregate))
+                values[row], p.chromStart, p.chromEnd, tss_window_start(tss, spec, int(shift)), resolution,
+                aggregate))
     centre = (pairs["chromStart"] + pairs["chromEnd"]) // 2
     distance = np.abs(centre - pairs["startTSS"]).clip(lower=1)
-    out = pairs.assign(distance_bp=distance, inverse_distance=1.0 / distance, **scores)
+    out = pairs.assign(distance_bp=distance, window_shift_bp=shifts, inverse_distance=1.0 / distance, **scores)
     first = next(iter(profiles), None)
-    return out.assign(in_reach=out[first].notna() if first else True)
+    return out.assign(in_reach=out[first].notna() if first else ~np.isnan(shifts))
 
 
 def add_accessibility_baselines(pairs: pd.DataFrame, accessibility_bigwig: str) -> pd.DataFrame:

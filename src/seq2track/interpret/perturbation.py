@@ -16,7 +16,8 @@ import torch
 
 from seq2track.data.store import SequenceSource
 from seq2track.data.windows import WindowSpec
-from seq2track.interpret.attention import element_span, tss_window_start
+from seq2track.interpret.attention import tss_window_start
+from seq2track.interpret.reach import pair_shifts, pair_tss
 from seq2track.model.inference import predict_onehot
 from seq2track.model.network import Seq2Track, one_hot_codes
 
@@ -66,34 +67,32 @@ def _tss_value(preds: torch.Tensor, centre: int, half: int, track: int) -> np.nd
 def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.DataFrame, pairs: pd.DataFrame,
                         spec: WindowSpec, track: int, device: torch.device, batch_size: int = 4, seed: int = 0,
                         tss_bins: int = 1) -> np.ndarray:
-    """log2(predicted TSS value with the element / with it shuffled) per pair; NaN when out of reach."""
+    """log2(predicted TSS value with the element / with it shuffled) per pair; NaN when out of reach.
+
+    Each pair is scored in the window ``reach.pair_shifts`` picks (TSS-centred, or moved towards a far element).
+    """
     model.eval()
     dtype = next(model.parameters()).dtype
     rng = np.random.default_rng(seed)
-    centre, half = spec.length_bp // 2 // spec.bin_size_bp - spec.crop_bins, tss_bins // 2
-    index = {(g.chrom, g.gene): g.tss for g in genes.itertuples()}
+    half = tss_bins // 2
+    tss = pair_tss(pairs, genes)
+    shifts = pair_shifts(pairs["chromStart"].to_numpy(), pairs["chromEnd"].to_numpy(), tss, spec)
     scores = np.full(len(pairs), np.nan)
-    for (chrom, gene), group in pairs.groupby(["chrTSS", "gene"], sort=False):
-        tss = index.get((chrom, gene))
-        if tss is None:
-            continue
-        start = tss_window_start(tss, spec)
+    keys = pd.DataFrame({"chrom": pairs["chrTSS"].to_numpy(), "tss": tss, "shift": shifts})
+    for (chrom, position, shift), group in keys.dropna().groupby(["chrom", "tss", "shift"], sort=False):
+        start = tss_window_start(int(position), spec, int(shift))
+        centre = (int(position) - start) // spec.bin_size_bp - spec.crop_bins  # output bin of the TSS
         ref = genome.codes(chrom, start, start + spec.length_bp)
-        rows, windows = [], [ref]
-        for i, p in zip(group.index, group.itertuples()):
-            span = element_span(p.chromStart, p.chromEnd, start, 1, spec.length_bp)
-            if span is None:
-                continue
+        windows = [ref]
+        for i in group.index:
+            lo, hi = int(pairs["chromStart"].iloc[i]) - start, int(pairs["chromEnd"].iloc[i]) - start
             changed = ref.copy()
-            changed[span[0]:span[1] + 1] = dinucleotide_shuffle(ref[span[0]:span[1] + 1], rng)
-            rows.append(i)
+            changed[lo:hi] = dinucleotide_shuffle(ref[lo:hi], rng)
             windows.append(changed)
-        if not rows:
-            continue
         values = []
         for lo in range(0, len(windows), batch_size):
             x = one_hot_codes(torch.from_numpy(np.stack(windows[lo:lo + batch_size])).to(device)).to(dtype)
             values.append(_tss_value(predict_onehot(model, x, rc_average=True), centre, half, track))
         values = np.concatenate(values)
-        scores[pairs.index.get_indexer(rows)] = np.log2((values[0] + PSEUDOCOUNT) / (values[1:] + PSEUDOCOUNT))
+        scores[group.index] = np.log2((values[0] + PSEUDOCOUNT) / (values[1:] + PSEUDOCOUNT))
     return scores

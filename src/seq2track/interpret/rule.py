@@ -19,6 +19,7 @@ from seq2track.interpret.contributions import tss_contributions
 from seq2track.interpret.crispr_benchmark import cell_type_of, write_comparison_inputs
 from seq2track.interpret.enhancers import add_accessibility_baselines, match_genes, score_pairs, summarise
 from seq2track.interpret.perturbation import perturbation_scores
+from seq2track.interpret.reach import gene_views, pair_shifts, pair_tss
 from seq2track.interpret.plots import plot_attention_vs_distance, plot_gene_locus, plot_pr_curves
 from seq2track.io.atomic import atomic_path
 from seq2track.io.bigwig import BigWigReader
@@ -60,13 +61,18 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     aggregations = tuple(cfg["aggregations"]) if model.cfg.num_transformer_layers else ()
     if not aggregations:
         log.warning("the model has no transformer layers: attention methods skipped (their bigWigs are empty)")
-    attention = tss_attention(model, genome, genes, window, device, cfg["batch_size"], aggregations,
+    # one view per window a gene's pairs need: TSS-centred, or moved towards elements beyond it (reach.py)
+    views = gene_views(genes, pairs, pair_shifts(pairs["chromStart"].to_numpy(), pairs["chromEnd"].to_numpy(),
+                                                 pair_tss(pairs, genes), window))
+    attention = tss_attention(model, genome, views, window, device, cfg["batch_size"], aggregations,
                               tss_bins=tss_bins)
     profiles = {f"attention_{a}": (rows, window.bin_size_bp) for a, rows in attention.items()}
-    gxi = tss_contributions(model, genome, genes, window, spec.track_ids.index(cfg["track"]), device,
+    gxi = tss_contributions(model, genome, views, window, spec.track_ids.index(cfg["track"]), device,
                             cfg["batch_size"], rc_average=True, tss_bins=tss_bins)
     profiles["grad_x_input"] = (abs(gxi), 1)
-    scored = score_pairs(pairs, genes, profiles, window, cfg["aggregate"])
+    scored = score_pairs(pairs, views, profiles, window, cfg["aggregate"])
+    centred = slice(0, len(genes))  # gene_views puts each gene's centred view first, in the order of genes
+    attention, gxi = {a: rows[centred] for a, rows in attention.items()}, gxi[centred]
     methods = list(profiles) + ["inverse_distance"]
     if cfg.get("perturbation", True):  # the in-silico CRISPRi: shuffle the element, predicted TSS change
         scored["ism_shuffle"] = perturbation_scores(model, genome, genes, pairs, window,
@@ -113,6 +119,6 @@ def plot_top_gene(model, genome: SequenceSource, genes: pd.DataFrame, scored: pd
         readers = [stack.enter_context(BigWigReader(p)) for p in observed_bigwigs]
         observed = window_targets(readers, spec.tracks, chrom, start, start + window.length_bp, window)
     predicted = predict_windows(model, genome.codes(chrom, start, start + window.length_bp)[None], device)[0]
-    pairs = scored[(scored["gene"] == gene) & scored["in_reach"]]
+    pairs = scored[(scored["gene"] == gene) & scored["in_reach"] & (scored["window_shift_bp"] == 0)]  # in this window
     plot_gene_locus(gene, start, window, spec.track_ids, observed, predicted, attention[row], gxi[row], pairs, tss,
                     out_png)
