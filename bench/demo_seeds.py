@@ -56,11 +56,14 @@ def _parse_overrides(items: list[str]) -> dict:
 
 
 def ensure_dataset(config: dict) -> Path:
-    data = REPO / "results" / config["run"] / "dataset"
-    if not (data / "meta.json").exists():
-        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", str(data.relative_to(REPO) / "meta.json")],
-                       cwd=REPO, check=True)
-    return data
+    """The demo dataset and the prepared files the evaluation and interpretation read (built when missing)."""
+    data, res = Path("results") / config["run"] / "dataset", Path("resources") / config["genome"]["name"]
+    tracks = pd.read_csv(REPO / config["tracks"], sep="\t")["id"] if (REPO / config["tracks"]).exists() else []
+    targets = [data / "meta.json", res / "tss.bed", res / "enhancers.tsv", res / "genome.fa.gz.fai",
+               *(res / "tracks" / f"{t}.bw" for t in tracks)]
+    if not all((REPO / t).exists() for t in targets):
+        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *map(str, targets)], cwd=REPO, check=True)
+    return REPO / data
 
 
 def ceiling(config: dict, data: Path, obs: np.ndarray) -> np.ndarray:
@@ -77,7 +80,12 @@ def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) ->
     model_cfg = model_config_for(config["model"], spec)
     t0 = time.perf_counter()
     history = train(data, model_cfg, cfg, out, run_config={"seed": seed, "bench": "demo_seeds"})
-    seconds = time.perf_counter() - t0
+    return evaluate_seed(config, data, seed, out, history, time.perf_counter() - t0)
+
+
+def evaluate_seed(config: dict, data: Path, seed: int, out: Path, history: pd.DataFrame, seconds: float) -> dict:
+    """Test-split figures of one seed's ``out/best.ckpt`` (``history``: its training history)."""
+    spec = DataSpec.read(data / "meta.json")
     model, _ = load_checkpoint(out / "best.ckpt")
     device = setup_device("cpu", 2)
     pred, obs = split_predictions(model, data, "test", device, config["predict"]["batch_size"], True)
@@ -87,7 +95,7 @@ def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) ->
     tss_bed = read_tss(REPO / "resources" / config["genome"]["name"] / "tss.bed")
     tss = tss_metrics(pred, obs, read_split_windows(data, "test"), tss_bed, spec.window, tracks, "test")
     tss = tss["pearson_r_log1p"].to_numpy()
-    return {"seed": seed, "epochs": cfg.epochs, "train_seconds": round(seconds, 1),
+    return {"seed": seed, "epochs": len(history), "train_seconds": round(seconds, 1),
             "best_epoch": int(history.loc[history["valid_pearson_mean"].idxmax(), "epoch"]),
             "first_epoch_mean_r05": _first_epoch(history, "valid_pearson_mean"),
             "tracks": {t: {"test_r": round(float(r), 4), "noise_ceiling_r": round(float(c), 4),

@@ -28,7 +28,7 @@ TRACKS = ("dnase", "h3k27ac", "cage")
 class SignalParams:
     contact_decay_bp: float = 20_000.0
     max_distance_bp: int = 100_000
-    insulation: float = 0.25            # contact factor per CTCF boundary between element and promoter
+    insulation: float = 0.1             # contact factor per CTCF boundary between element and promoter
     housekeeping_responsiveness: float = 0.05   # TATA promoters: 1
     ctcf_accessibility: float = 2.0     # DNase peak height at a CTCF boundary (active enhancers: 1.5 x activity)
     pair_distance_bp: int = 100_000     # pairs tested (as a CRISPRi screen): every element x gene within this
