@@ -8,7 +8,7 @@ from seq2track.data.store import GenomeStore, write_store_from_arrays
 from seq2track.data.spec import TrackSpec
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import tss_window_start
-from seq2track.interpret.perturbation import PSEUDOCOUNT, dinucleotide_shuffle, perturbation_scores
+from seq2track.interpret.perturbation import PSEUDOCOUNT, dinucleotide_shuffle, perturbation_scores, spliced_features
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.inference import predict_onehot
 from seq2track.model.network import one_hot_codes
@@ -60,3 +60,26 @@ def test_scores_are_the_log_fold_change_of_the_tss_prediction(tmp_path):
         out = predict_onehot(model, x, rc_average=True)[:, centre, 0]
     expect = np.log2((out[0].item() + PSEUDOCOUNT) / (out[1].item() + PSEUDOCOUNT))
     assert np.isclose(got[0], expect, rtol=1e-9) and abs(got[0]) > 1e-7  # next to the TSS: it matters
+
+
+def test_tower_radius_bounds_what_a_base_changes_and_splicing_is_exact():
+    torch.manual_seed(2)
+    model = Seq2Track(model_config_from("tiny", num_tracks=1, crop_bins=4)).double().eval()
+    radius, rng = model.cfg.tower_radius_bp, np.random.default_rng(0)
+    assert radius == 7 + 2 * (2 + 4 + 8 + 16 + 32 + 64)   # stem kernel 15, six blocks of kernel 5
+    ref = rng.integers(0, 4, 4096).astype(np.uint8)
+    features = lambda codes: model.tower_features(one_hot_codes(torch.from_numpy(codes)[None]).double())[0]  # noqa: E731
+    with torch.no_grad():
+        base = features(ref)
+        for pos in (1000, 2000):
+            changed = ref.copy()
+            changed[pos] = (changed[pos] + 1) % 4
+            moved = (features(changed) - base).abs().amax(dim=0).numpy() > 0
+            reach = [(j + 1) * 128 + radius > pos >= j * 128 - radius for j in range(32)]
+            assert not moved[~np.array(reach)].any()                   # nothing beyond the radius changes
+            assert moved[(pos - radius) // 128] and moved[(pos + radius) // 128]   # the bound is tight
+        for lo, hi in ((40, 340), (1900, 2200), (3790, 4090)):          # at both window edges and inside
+            changed = ref.copy()
+            changed[lo:hi] = dinucleotide_shuffle(ref[lo:hi], rng)
+            torch.testing.assert_close(spliced_features(model, base, changed, lo, hi), features(changed),
+                                       rtol=1e-10, atol=1e-12)

@@ -5,7 +5,9 @@ seeded dinucleotide shuffle of themselves (Altschul & Erickson 1985: same length
 same first and last base; motif grammar destroyed), and the score is the log2 fold change of the predicted
 track (CAGE-like) at the TSS bin(s), reference over perturbed, reverse-complement averaged: positive when
 removing the element lowers expression, as for an enhancer. This is the quantity a CRISPRi screen measures
-(Enformer, Avsec et al. 2021; Karollus et al. 2023). One gene's perturbed windows are predicted together.
+(Enformer, Avsec et al. 2021; Karollus et al. 2023). One gene's perturbed windows are predicted together,
+and the convolutional tower reruns only around each changed element (its features are local): the same
+numbers as full forward passes at a fraction of the cost.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from seq2track.data.store import SequenceSource
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import tss_window_start
 from seq2track.interpret.reach import pair_shifts, pair_tss
-from seq2track.model.inference import predict_onehot
 from seq2track.model.network import Seq2Track, one_hot_codes
 
 PSEUDOCOUNT = 1e-3
@@ -64,15 +65,57 @@ def _tss_value(preds: torch.Tensor, centre: int, half: int, track: int) -> np.nd
     return preds[:, centre - half:centre + half + 1, track].sum(dim=1).double().cpu().numpy()
 
 
+def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
+    """uint8 codes (A C G T N = 0..4) of the reverse complement (N stays N)."""
+    return np.where(codes < 4, 3 - codes, 4).astype(codes.dtype)[::-1].copy()
+
+
+def spliced_features(model: Seq2Track, ref: torch.Tensor, codes: np.ndarray, lo: int, hi: int) -> torch.Tensor:
+    """Tower features (D, N) of the window ``codes`` (L,), which differs from the window with features ``ref``
+    (D, N) only in [lo, hi): the tower reruns on a bin-aligned stretch around the change, with
+    ``tower_radius_bp`` of context beyond every bin it replaces, and only the bins the change can reach are
+    replaced. Exact (the tower is local), and ~30x less work than the whole window for a 300 bp element."""
+    bin_bp, radius, n = model.cfg.bin_size_bp, model.cfg.tower_radius_bp, ref.shape[-1]
+    first, last = max(0, (lo - radius) // bin_bp), min(n, -(-(hi + radius) // bin_bp))
+    context = -(-radius // bin_bp)
+    a, b = max(0, first - context), min(n, last + context)
+    x = one_hot_codes(torch.from_numpy(codes[a * bin_bp:b * bin_bp]).to(ref.device))[None].to(ref.dtype)
+    out = ref.clone()
+    out[:, first:last] = model.tower_features(x)[0, :, first - a:last - a]
+    return out
+
+
+@torch.no_grad()
+def _perturbed_predictions(model: Seq2Track, ref: np.ndarray, changes: list[tuple[np.ndarray, int, int]],
+                           device: torch.device, batch_size: int) -> torch.Tensor:
+    """RC-averaged predictions (1 + len(changes), out_bins, T) of ``ref`` and of each (codes, lo, hi) change."""
+    dtype, length = next(model.parameters()).dtype, len(ref)
+    strands = []
+    for codes in (ref, reverse_complement_codes(ref)):
+        strands.append(model.tower_features(one_hot_codes(torch.from_numpy(codes)[None].to(device)).to(dtype))[0])
+    features = [strands]
+    for codes, lo, hi in changes:
+        features.append([spliced_features(model, strands[0], codes, lo, hi),
+                         spliced_features(model, strands[1], reverse_complement_codes(codes), length - hi,
+                                          length - lo)])
+    preds = []
+    for i in range(0, len(features), batch_size):
+        part = features[i:i + batch_size]
+        both = model.forward_from_tower(torch.stack([f for f, _ in part] + [r for _, r in part]))
+        preds.append(0.5 * (both[:len(part)] + both[len(part):].flip(1)))
+    return torch.cat(preds)
+
+
 def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.DataFrame, pairs: pd.DataFrame,
                         spec: WindowSpec, track: int, device: torch.device, batch_size: int = 4, seed: int = 0,
                         tss_bins: int = 1) -> np.ndarray:
     """log2(predicted TSS value with the element / with it shuffled) per pair; NaN when out of reach.
 
-    Each pair is scored in the window ``reach.pair_shifts`` picks (TSS-centred, or moved towards a far element).
+    Each pair is scored in the window ``reach.pair_shifts`` picks (TSS-centred, or moved towards a far element);
+    the reference window's tower runs once per strand, each perturbed window's only around the element
+    (``spliced_features``).
     """
     model.eval()
-    dtype = next(model.parameters()).dtype
     rng = np.random.default_rng(seed)
     half = tss_bins // 2
     tss = pair_tss(pairs, genes)
@@ -83,16 +126,12 @@ def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.Data
         start = tss_window_start(int(position), spec, int(shift))
         centre = (int(position) - start) // spec.bin_size_bp - spec.crop_bins  # output bin of the TSS
         ref = genome.codes(chrom, start, start + spec.length_bp)
-        windows = [ref]
+        changes = []
         for i in group.index:
             lo, hi = int(pairs["chromStart"].iloc[i]) - start, int(pairs["chromEnd"].iloc[i]) - start
             changed = ref.copy()
             changed[lo:hi] = dinucleotide_shuffle(ref[lo:hi], rng)
-            windows.append(changed)
-        values = []
-        for lo in range(0, len(windows), batch_size):
-            x = one_hot_codes(torch.from_numpy(np.stack(windows[lo:lo + batch_size])).to(device)).to(dtype)
-            values.append(_tss_value(predict_onehot(model, x, rc_average=True), centre, half, track))
-        values = np.concatenate(values)
+            changes.append((changed, lo, hi))
+        values = _tss_value(_perturbed_predictions(model, ref, changes, device, batch_size), centre, half, track)
         scores[group.index] = np.log2((values[0] + PSEUDOCOUNT) / (values[1:] + PSEUDOCOUNT))
     return scores

@@ -63,6 +63,13 @@ class ModelConfig:
         return 2 ** (1 + self.num_tower_blocks)
 
     @property
+    def tower_radius_bp(self) -> int:
+        """Bases on either side of a bin that its convolutional features depend on: the stem's kernel at
+        1 bp, then each tower block's kernel at that block's input resolution (2, 4, ... bp per position)."""
+        return self.stem_kernel_bp // 2 + sum(self.tower_kernel // 2 * 2 ** (i + 1)
+                                               for i in range(self.num_tower_blocks))
+
+    @property
     def head_dim(self) -> int:
         return self.dim // self.num_heads
 

@@ -115,12 +115,19 @@ class Seq2Track(nn.Module):
                     child.eval()
         return self
 
-    def _grid(self, x: torch.Tensor) -> torch.Tensor:
-        """One-hot (B, L, 4), or uint8 codes (B, L), -> transformer input (B, N, D) on the uncropped grid."""
+    def tower_features(self, x: torch.Tensor) -> torch.Tensor:
+        """One-hot (B, L, 4), or uint8 codes (B, L), -> convolutional features (B, D, L / bin). Each bin
+        depends only on its own bases and ``cfg.tower_radius_bp`` on either side (no transformer yet)."""
         if x.dtype == torch.uint8:
             x = one_hot_codes(x)
-        h = self.tower(self.stem(rearrange(x, "b l c -> b c l")))
-        h = rearrange(h, "b d n -> b n d")
+        return self.tower(self.stem(rearrange(x, "b l c -> b c l")))
+
+    def _grid(self, x: torch.Tensor) -> torch.Tensor:
+        """One-hot (B, L, 4), or uint8 codes (B, L), -> transformer input (B, N, D) on the uncropped grid."""
+        return self._transformer_input(self.tower_features(x))
+
+    def _transformer_input(self, features: torch.Tensor) -> torch.Tensor:
+        h = rearrange(features, "b d n -> b n d")
         if self.cfg.positional == "sinusoidal":
             h = h + sinusoidal_embedding(h.shape[1], h.shape[2], h.device).to(h.dtype)
         return h
@@ -133,7 +140,9 @@ class Seq2Track(nn.Module):
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Per-bin embeddings (B, out_bins, 2 * dim)."""
-        h = self._grid(x)
+        return self._embed_grid(self._grid(x))
+
+    def _embed_grid(self, h: torch.Tensor) -> torch.Tensor:
         recompute = self.cfg.activation_checkpointing and self.training and torch.is_grad_enabled()
         for block in self.transformer:
             h = checkpoint(block, h, use_reentrant=False) if recompute else block(h)
@@ -142,6 +151,11 @@ class Seq2Track(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """One-hot (B, L, 4) or uint8 codes (B, L) -> predicted rates of the primary head (B, out_bins, tracks)."""
         return self._rates(self.head(self.embed(x)))
+
+    def forward_from_tower(self, features: torch.Tensor) -> torch.Tensor:
+        """``forward`` from ``tower_features`` (B, D, N): the transformer and heads only (in-silico
+        perturbation reruns the tower only around the changed bases, ``interpret.perturbation``)."""
+        return self._rates(self.head(self._embed_grid(self._transformer_input(features))))
 
     def forward_heads(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Rates of every head {name: (B, out_bins, tracks)} from one trunk pass (e.g. human and mouse)."""
