@@ -1,6 +1,6 @@
 """How hard is the demo's enhancer truth for the baselines? Simulate, then score the truth. Prints JSON.
 
-    python bench/simulated_truth.py [--config config/config.yaml] [--seed 1] [--reach-bp 45000] [--set key=value ...]
+    python bench/simulated_truth.py [--config config/config.yaml] [--seed 1] [--reach-bp 81920] [--set key=value ...]
 
 Simulates the genome of the config's ``simulate`` section (a few seconds; nothing is trained) and ranks its
 enhancer-gene pairs within ``--reach-bp`` of the TSS (the model's reach on the demo) by the noise-free
@@ -48,7 +48,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--reach-bp", type=int, default=45_000)
+    ap.add_argument("--reach-bp", type=int, default=81_920)
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override simulate keys")
     args = ap.parse_args()
     section = yaml.safe_load(Path(args.config).read_text())["simulate"]
