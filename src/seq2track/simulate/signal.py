@@ -3,7 +3,8 @@
 - accessibility (DNase-like): a narrow peak at each active enhancer (height ~ activity), at each
   promoter and at each CTCF boundary (accessible, as CTCF sites are in DNase data), a faint one at decoys;
 - histone (H3K27ac-like): broad flanking lobes around active elements and promoters (not at CTCF sites);
-- cage (CAGE-like): a peak at each TSS whose height is
+- cage (CAGE-like): with ``enhancer_rna`` > 0, a faint bidirectional pair of peaks at each active enhancer
+  (eRNAs, height ``enhancer_rna`` x 1.5 x activity in all), and a peak at each TSS whose height is
   basal x (1 + responsiveness x sum over active enhancers of activity x contact),
   contact = exp(-d / contact_decay_bp) (0 beyond max_distance_bp) x insulation ** (CTCF boundaries between
   the element and the TSS); responsiveness is 1 for TATA promoters, ``housekeeping_responsiveness`` for
@@ -31,6 +32,7 @@ class SignalParams:
     insulation: float = 0.1             # contact factor per CTCF boundary between element and promoter
     housekeeping_responsiveness: float = 0.05   # TATA promoters: 1
     ctcf_accessibility: float = 2.0     # DNase peak height at a CTCF boundary (active enhancers: 1.5 x activity)
+    enhancer_rna: float = 0.0           # CAGE at active enhancers (eRNA), as a fraction of 1.5 x activity
     pair_distance_bp: int = 100_000     # pairs tested (as a CRISPRi screen): every element x gene within this
     regulated_min_effect: float = 0.08  # fraction of the gene's output lost on removal that calls it Regulated
     background: tuple[float, float, float] = (0.02, 0.03, 0.003)
@@ -86,6 +88,8 @@ def expected_rates(length: int, genes: pd.DataFrame, elements: pd.DataFrame, bla
             _add_gaussian(rates["dnase"], centre, 60, 1.5 * e.activity)
             for side in (-700, 700):
                 _add_gaussian(rates["h3k27ac"], centre + side, 350, 0.25 * e.activity)
+            for side in (-80, 80):  # bidirectional capped eRNAs (Andersson et al. 2014, Nature 507:455)
+                _add_gaussian(rates["cage"], centre + side, 15, 0.5 * params.enhancer_rna * 1.5 * e.activity)
         else:
             _add_gaussian(rates["dnase"], centre, 60, 0.15)
     for g, expr in zip(genes.itertuples(), expression(genes, elements, params)):
