@@ -1,5 +1,6 @@
 """The demo simulator: composition, grammar, ground truth, determinism."""
 
+import gzip
 import json
 from dataclasses import replace
 
@@ -106,3 +107,23 @@ def test_same_seed_same_sources(tmp_path):
     b = simulate_demo(replace(SMALL, chromosome_lengths={"chr1": 150_000}), tmp_path / "b")
     assert a == b
     assert (tmp_path / "a" / "enhancers.tsv").read_bytes() == (tmp_path / "b" / "enhancers.tsv").read_bytes()
+
+
+def test_signal_changes_keep_every_chromosome_layout_and_erna_marks_active_enhancers(tmp_path):
+    """The layout has its own random stream: eRNAs change the CAGE-like rates (and so how much randomness the
+    Poisson draws consume), yet chr2's sequence and elements stay as they were."""
+    a = simulate_demo(SMALL, tmp_path / "a")
+    erna = replace(SMALL, signal=replace(SMALL.signal, enhancer_rna=0.2))
+    b = simulate_demo(erna, tmp_path / "b")
+    assert a["n_elements"] == b["n_elements"] and a["n_regulated"] == b["n_regulated"]
+    assert gzip.open(tmp_path / "a" / "genome.fa.gz").read() == gzip.open(tmp_path / "b" / "genome.fa.gz").read()
+    for name in ("elements.tsv", "tss.bed", "enhancers.tsv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    elements = pd.read_csv(tmp_path / "a" / "elements.tsv", sep="\t")
+    with pyBigWig.open(str(tmp_path / "a" / "expected" / "cage.bw")) as off, \
+            pyBigWig.open(str(tmp_path / "b" / "expected" / "cage.bw")) as on:
+        for e in elements.itertuples():
+            centre = (e.start + e.end) // 2
+            added = on.values(e.chrom, centre + 80, centre + 81)[0] - off.values(e.chrom, centre + 80, centre + 81)[0]
+            expected = 0.5 * 0.2 * 1.5 * e.activity if e.kind == "enhancer" else 0.0   # peak of one eRNA
+            assert added == pytest.approx(expected, abs=2e-3), e.name

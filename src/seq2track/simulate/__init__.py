@@ -57,7 +57,7 @@ def _gaps(chrom: str, length: int, p: SimulationParams, longest: str) -> list[tu
     return gaps
 
 
-def _simulate_chromosome(chrom, length, gaps, motifs, p: SimulationParams, rng, first_gene):
+def _simulate_chromosome(chrom, length, gaps, motifs, p: SimulationParams, rng, noise_rng, first_gene):
     seq = background(length, rng)
     genes, elements = layout_chromosome(chrom, seq, gaps, motifs, p.layout, rng, first_gene)
     for s, e in gaps:
@@ -65,7 +65,7 @@ def _simulate_chromosome(chrom, length, gaps, motifs, p: SimulationParams, rng, 
     bl_start = int(rng.integers(p.telomere_gap_bp, length - p.blacklist_bp))
     blacklist = [(bl_start, bl_start + p.blacklist_bp)]
     rates = expected_rates(length, genes, elements, blacklist, p.signal)
-    return bytes(seq), genes, elements, blacklist, rates, observe(rates, p.signal, rng)
+    return bytes(seq), genes, elements, blacklist, rates, observe(rates, p.signal, noise_rng)
 
 
 def _write_fasta_gz(path: Path, seqs: dict[str, bytes]) -> None:
@@ -85,7 +85,9 @@ def _write_tsv(df: pd.DataFrame, path: Path, header: bool = True) -> None:
 def simulate_demo(params: SimulationParams, out_dir: str | os.PathLike) -> dict:
     """Write the demo's source files; returns summary statistics."""
     out = Path(out_dir)
-    rng = np.random.default_rng(params.seed)
+    # two streams: the layout (sequence, elements) and the Poisson noise. Poisson draws consume a rate-dependent
+    # amount of randomness, so on one stream a change to the signal model moved every later chromosome's layout
+    rng, noise_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(params.seed).spawn(2))
     motifs = load_motifs()
     sizes = params.chromosome_lengths
     longest = max(sizes, key=sizes.get)
@@ -93,7 +95,8 @@ def simulate_demo(params: SimulationParams, out_dir: str | os.PathLike) -> dict:
     for chrom, length in sizes.items():
         gaps = _gaps(chrom, length, params, longest)
         first = sum(len(g) for g in genes)
-        seqs[chrom], g, e, bl, rates, counts = _simulate_chromosome(chrom, length, gaps, motifs, params, rng, first)
+        seqs[chrom], g, e, bl, rates, counts = _simulate_chromosome(chrom, length, gaps, motifs, params, rng, noise_rng,
+                                                                          first)
         genes.append(g)
         elements.append(e)
         blacklist += [(chrom, s, t) for s, t in bl]
