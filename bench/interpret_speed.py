@@ -27,7 +27,7 @@ import torch
 from seq2track.data.store import FastaSource
 from seq2track.data.windows import WindowSpec
 from seq2track.device import setup_device
-from seq2track.interpret.attention import tss_attention
+from seq2track.interpret.attention import tss_attention, tss_window_start
 from seq2track.interpret.contributions import tss_contributions
 from seq2track.interpret.perturbation import PSEUDOCOUNT, dinucleotide_shuffle, perturbation_scores
 from seq2track.io.fasta import Genome, prepare_genome
@@ -45,7 +45,7 @@ def ism_full_forward(model, genome: FastaSource, genes: pd.DataFrame, pairs: pd.
     """The baseline: every perturbed TSS-centred window through the whole model (same seed and shuffles)."""
     rng, centre, out = np.random.default_rng(0), spec.length_bp // 2 // spec.bin_size_bp - spec.crop_bins, []
     for g in genes.itertuples():
-        start = g.tss - spec.length_bp // 2
+        start = tss_window_start(g.tss, spec)
         ref = genome.codes(g.chrom, start, start + spec.length_bp)
         windows = [ref]
         for p in pairs[pairs["gene"] == g.gene].itertuples():

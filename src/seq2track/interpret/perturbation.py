@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seq2track.data.encoding import reverse_complement_codes
 from seq2track.data.store import SequenceSource
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import tss_window_start
@@ -63,11 +64,6 @@ def _reaches(start, tree: dict, target) -> bool:
 
 def _tss_value(preds: torch.Tensor, centre: int, half: int, track: int) -> np.ndarray:
     return preds[:, centre - half:centre + half + 1, track].sum(dim=1).double().cpu().numpy()
-
-
-def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
-    """uint8 codes (A C G T N = 0..4) of the reverse complement (N stays N)."""
-    return np.where(codes < 4, 3 - codes, 4).astype(codes.dtype)[::-1].copy()
 
 
 def spliced_features(model: Seq2Track, ref: torch.Tensor, codes: np.ndarray, lo: int, hi: int) -> torch.Tensor:
