@@ -10,7 +10,8 @@ test Pearson r of the best checkpoint (reverse-complement averaged, as the evalu
 the noise ceiling (the observed targets' r with the simulator's noise-free signal), its calibration
 (``pred_to_obs``: summed prediction / summed target), the first epoch whose validation r reaches 0.5
 (per track and for the mean), the test TSSs' r across genes (``evaluate_tss``: does it rank genes, not
-only find promoters?), and the wall time. The figure of merit is
+only find promoters?), the same on the training chromosome and within each simulated promoter class
+(``gene_fit``: has it fitted the genes' levels at all?), and the wall time. The figure of merit is
 ``min_fraction_of_ceiling`` (every seed and track) and ``max_first_epoch_r05``. With ``--interpret``, each
 seed's model also goes through the interpret rule's work (``run_interpret_rule``, the config's ``interpret``
 section, on the demo's test chromosome) and the run reports auPRC per method and stratum (all pairs in
@@ -93,9 +94,11 @@ def evaluate_seed(config: dict, data: Path, seed: int, out: Path, history: pd.Da
     table = metrics_table(pred, obs, tracks, "test")
     test_r, ratio = table["pearson_r"].to_numpy(), table["pred_to_obs"].to_numpy()
     tss_bed = read_tss(REPO / "resources" / config["genome"]["name"] / "tss.bed")
-    tss = tss_metrics(pred, obs, read_split_windows(data, "test"), tss_bed, spec.window, tracks, "test")
+    tss = tss_metrics(pred, obs, read_split_windows(data, "test"), tss_bed, spec.window, tracks, "test",
+                      targets=spec.tracks)
     tss = tss["pearson_r_log1p"].to_numpy()
-    return {"seed": seed, "epochs": len(history), "train_seconds": round(seconds, 1),
+    return {"seed": seed, "gene_fit": gene_fit(config, data, model, device, spec), "epochs": len(history),
+            "train_seconds": round(seconds, 1),
             "best_epoch": int(history.loc[history["valid_pearson_mean"].idxmax(), "epoch"]),
             "first_epoch_mean_r05": _first_epoch(history, "valid_pearson_mean"),
             "tracks": {t: {"test_r": round(float(r), 4), "noise_ceiling_r": round(float(c), 4),
@@ -104,6 +107,28 @@ def evaluate_seed(config: dict, data: Path, seed: int, out: Path, history: pd.Da
                            "test_tss_r_log1p": round(float(g), 3)}
                        for t, r, c, q, g in zip(tracks, test_r, ceil, ratio, tss)},
             "valid_r_by_epoch": [round(float(v), 3) for v in history["valid_pearson_mean"]]}
+
+
+def gene_fit(config: dict, data: Path, model, device, spec: DataSpec) -> dict:
+    """TSS-level r (log1p, the interpreted track) on the training and the test chromosomes, over all genes
+    and within each simulated promoter class. Within the responsive (TATA) class only distal enhancers set a
+    gene's level: a model that learned them ranks these genes, one that learned promoters only does not, and
+    a model that cannot rank them on the chromosome it trained on has not fitted them (not: over-fitted)."""
+    res = REPO / "resources" / config["genome"]["name"]
+    tss = read_tss(res / "tss.bed")
+    classes = pd.read_csv(res / "enhancers.tsv", sep="\t").drop_duplicates("measuredGeneSymbol")
+    cls = tss["name"].map(classes.set_index("measuredGeneSymbol")["promoter_class"])
+    t = spec.track_ids.index(config["interpret"]["track"])
+    out = {}
+    for split in ("train", "test"):
+        pred, obs = split_predictions(model, data, split, device, config["predict"]["batch_size"], True)
+        windows = read_split_windows(data, split)
+        out[split] = {name: round(float(tss_metrics(pred[..., [t]], obs[..., [t]], windows, tss[keep], spec.window,
+                                                    ["track"], split, targets=spec.tracks[t:t + 1]
+                                                    )["pearson_r_log1p"].iloc[0]), 3)
+                      for name, keep in [("all", tss["name"].notna())] + [(c, cls == c) for c in
+                                                                          sorted(cls.dropna().unique())]}
+    return out
 
 
 def interpret_seed(config: dict, data: Path, run_dir: Path) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from conftest import build_dataset_over_store
 from seq2track.data.dataset import WindowDataset
 from seq2track.data.encoding import decode, encode, n_fraction, one_hot, reverse_complement_codes
-from seq2track.data.targets import pool_bins, transform
+from seq2track.data.targets import pool_bins, transform, untransform
 from seq2track.data.spec import DataSpec, TrackSpec
 from seq2track.data.windows import WindowSpec, assign_splits, drop_blacklisted, make_windows, tile
 from seq2track.errors import ConfigError
@@ -33,6 +33,16 @@ def test_pool_and_transform():
     out = transform(np.array([1.0, 10.0, 100.0]), scale=1.0, clip_soft=10.0, clip=15.0)
     np.testing.assert_allclose(out, [1.0, 10.0, 15.0])
     np.testing.assert_allclose(transform(np.array([14.0]), 1.0, 10.0, np.nan), [12.0])
+
+
+def test_untransform_inverts_scale_and_soft_clip_below_the_hard_clip():
+    counts = np.array([0.0, 3.0, 32.0, 138.0, 358.0, 900.0])
+    for scale, soft in ((1.0, 32.0), (0.5, 32.0), (2.0, None), (1.0, np.nan)):
+        y = transform(counts, scale, soft, 2000.0)
+        np.testing.assert_allclose(untransform(y, scale, soft), counts, rtol=1e-6)
+    # a 2.6-fold difference in counts is a 1.18-fold one after the soft clip at 32; undone, 2.6-fold again
+    y = transform(np.array([138.0, 358.0]), 1.0, 32.0, None)
+    assert y[1] / y[0] < 1.2 and np.isclose(np.divide(*untransform(y, 1.0, 32.0)[::-1]), 358 / 138)
 
 
 def test_window_spec_checks():

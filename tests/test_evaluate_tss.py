@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
 
+from seq2track.data.spec import TrackSpec
+from seq2track.data.targets import transform
 from seq2track.data.windows import WindowSpec
 from seq2track.evaluate_tss import tss_metrics, tss_sites, tss_sums
 
@@ -36,3 +38,18 @@ def test_sums_and_correlations_across_tss():
     assert table["n_tss"].iloc[0] == len(sites) > 30
     assert np.isclose(table["pearson_r"].iloc[0], 1.0) and np.isclose(table["spearman_r"].iloc[0], 1.0)
     assert abs(table["pearson_r"].iloc[1]) < 0.5
+
+
+def test_soft_clipped_tracks_are_summed_as_signal_so_a_peak_split_over_two_bins_is_not_counted_higher():
+    """Two TSSs with the same 358 counts, one in the middle of a bin, one split over two: as targets
+    soft-clipped at 32 they sum to 50.2 and 89.2 (a TSS's bin phase ranked as its level); as signal, to 358."""
+    windows = _windows([0])
+    tss = pd.DataFrame({"chrom": "chr1", "start": [480, 720]})           # output bins 5 and 12
+    counts = np.zeros((1, SPEC.n_out_bins, 1))
+    counts[0, 5], counts[0, 12], counts[0, 13] = 358.0, 179.0, 179.0
+    target = TrackSpec("cage", clip_soft=32.0, clip=2000.0)
+    obs = transform(counts, target.scale, target.clip_soft, target.clip)
+    sites = tss_sites(tss, windows, SPEC)
+    squashed = tss_sums(obs, sites)[:, 0]
+    assert np.allclose(squashed, [32 + np.sqrt(326), 2 * (32 + np.sqrt(147))])
+    assert np.allclose(tss_sums(obs, sites, targets=[target])[:, 0], [358.0, 358.0], rtol=1e-5)

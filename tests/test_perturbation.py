@@ -6,6 +6,7 @@ import torch
 
 from seq2track.data.store import GenomeStore, write_store_from_arrays
 from seq2track.data.spec import TrackSpec
+from seq2track.data.targets import untransform
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import tss_window_start
 from seq2track.interpret.perturbation import PSEUDOCOUNT, dinucleotide_shuffle, perturbation_scores, spliced_features
@@ -60,6 +61,13 @@ def test_scores_are_the_log_fold_change_of_the_tss_prediction(tmp_path):
         out = predict_onehot(model, x, rc_average=True)[:, centre, 0]
     expect = np.log2((out[0].item() + PSEUDOCOUNT) / (out[1].item() + PSEUDOCOUNT))
     assert np.isclose(got[0], expect, rtol=1e-9) and abs(got[0]) > 1e-7  # next to the TSS: it matters
+    # with the track's transform, the fold change is the one of the signal the targets were made from
+    target = TrackSpec("cage", scale=0.5, clip_soft=float(out[1].item()) * 0.9)
+    signal = untransform(out[:, None].numpy(), target.scale, target.clip_soft)[:, 0]
+    back = perturbation_scores(model, store, genes, pairs, SPEC, 0, torch.device("cpu"), batch_size=2, seed=5,
+                               target=target)
+    assert np.isclose(back[0], np.log2((signal[0] + PSEUDOCOUNT) / (signal[1] + PSEUDOCOUNT)), rtol=1e-9)
+    assert not np.isclose(back[0], got[0]) and np.isnan(back[2]) and back[1] == 0.0
 
 
 def test_tower_radius_bounds_what_a_base_changes_and_splicing_is_exact():

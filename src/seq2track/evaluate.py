@@ -68,7 +68,8 @@ def evaluate_splits(model: Seq2Track, data_dir: str | os.PathLike, device: torch
             table["noise_ceiling_r"] = noise_ceiling(expected_bigwigs, spec.tracks, windows, spec.window, obs)
         tables.append(table)
         if tss is not None:
-            tss_tables.append(tss_metrics(pred, obs, windows, tss, spec.window, spec.track_ids, split))
+            tss_tables.append(tss_metrics(pred, obs, windows, tss, spec.window, spec.track_ids, split,
+                                          targets=spec.tracks))
         test = (pred, obs, windows) if split == "test" else test
     return pd.concat(tables), pd.concat(tss_tables) if tss_tables else pd.DataFrame(), test
 

@@ -6,14 +6,22 @@ knows nothing about which genes are expressed. The Enformer paper therefore also
 across genes. ``tss_metrics`` sums each track over the TSS's bin and its neighbours (``flank_bins``),
 once per TSS (from the window where it lies farthest from the output's edges), and correlates predicted
 with observed sums across TSSs: Pearson r of log1p values (as Enformer), of raw values, and Spearman.
+The sums are of the signal, not of the transformed targets: a soft clip (``clip_soft``) squashes each bin,
+so a peak split over two bins sums to more target than the same peak in one bin (at clip_soft 32 a bin of
+358 counts is a target of 50; split in halves, 2 x 44.6), and across genes the sums of targets rank the
+TSSs' position in their bin as much as their level. Each bin is mapped back first (``data.targets.untransform``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from seq2track.data.spec import TrackSpec
+from seq2track.data.targets import untransform
 from seq2track.data.windows import WindowSpec
 from seq2track.metrics import pearson_per_track
 
@@ -47,19 +55,27 @@ def tss_sites(tss: pd.DataFrame, windows: pd.DataFrame, spec: WindowSpec, flank_
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
 
 
-def tss_sums(values: np.ndarray, sites: pd.DataFrame, flank_bins: int = 1) -> np.ndarray:
-    """(TSS, T): ``values`` (windows, bins, T) summed over each site's bin +- ``flank_bins``."""
+def tss_sums(values: np.ndarray, sites: pd.DataFrame, flank_bins: int = 1,
+             targets: Sequence[TrackSpec] | None = None) -> np.ndarray:
+    """(TSS, T): ``values`` (windows, bins, T) summed over each site's bin +- ``flank_bins``; with ``targets``
+    (one ``TrackSpec`` per track) each bin is first mapped back to its track's signal scale (``untransform``)."""
+    if not len(sites):
+        return np.zeros((0, values.shape[-1]))
     offsets = np.arange(-flank_bins, flank_bins + 1)
     w = sites["window"].to_numpy(np.int64)[:, None]
-    b = sites["bin"].to_numpy(np.int64)[:, None] + offsets[None, :]
-    return values[w, b].sum(axis=1) if len(sites) else np.zeros((0, values.shape[-1]))
+    picked = values[w, sites["bin"].to_numpy(np.int64)[:, None] + offsets[None, :]].astype(np.float64)
+    for t, target in enumerate(targets or ()):
+        picked[..., t] = untransform(picked[..., t], target.scale, target.clip_soft)
+    return picked.sum(axis=1)
 
 
 def tss_metrics(pred: np.ndarray, obs: np.ndarray, windows: pd.DataFrame, tss: pd.DataFrame, spec: WindowSpec,
-                tracks: list[str], split: str, flank_bins: int = 1) -> pd.DataFrame:
-    """One row per track: n_tss and the correlation across TSSs of predicted and observed sums."""
+                tracks: list[str], split: str, flank_bins: int = 1,
+                targets: Sequence[TrackSpec] | None = None) -> pd.DataFrame:
+    """One row per track: n_tss and the correlation across TSSs of predicted and observed sums; with
+    ``targets`` (the tracks' ``TrackSpec``s), sums of the signal the targets were made from (``tss_sums``)."""
     sites = tss_sites(tss, windows, spec, flank_bins)
-    p, o = tss_sums(pred, sites, flank_bins), tss_sums(obs, sites, flank_bins)
+    p, o = tss_sums(pred, sites, flank_bins, targets), tss_sums(obs, sites, flank_bins, targets)
     enough = len(sites) >= 3
     rho = [spearmanr(p[:, t], o[:, t]).statistic if enough else np.nan for t in range(len(tracks))]
     nan = np.full(len(tracks), np.nan)

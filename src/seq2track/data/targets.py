@@ -22,6 +22,16 @@ def transform(binned: np.ndarray, scale: float, clip_soft: float | None, clip: f
     return out
 
 
+def untransform(values: np.ndarray, scale: float, clip_soft: float | None) -> np.ndarray:
+    """Map transformed values (targets or predictions) back to the track's signal scale: undo the soft clip
+    (y > s -> s + (y - s)^2) and the scale. The hard clip cannot be undone: values at it stay there."""
+    out = np.asarray(values, dtype=np.float64).copy()
+    if clip_soft is not None and np.isfinite(clip_soft):
+        over = out > clip_soft
+        out[over] = clip_soft + (out[over] - clip_soft) ** 2
+    return out / scale
+
+
 def region_targets(reader, track, chrom: str, start0: int, end: int, bin_size_bp: int) -> np.ndarray:
     """One track's transformed bins over [start0, end) read from ``reader`` (an ``io.bigwig.BigWigReader``);
     ``track`` carries sum_stat, scale, clip_soft and clip (a ``data.spec.TrackSpec``)."""

@@ -17,7 +17,9 @@ import pandas as pd
 import torch
 
 from seq2track.data.encoding import reverse_complement_codes
+from seq2track.data.spec import TrackSpec
 from seq2track.data.store import SequenceSource
+from seq2track.data.targets import untransform
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import tss_window_start
 from seq2track.interpret.reach import pair_shifts, pair_tss
@@ -62,8 +64,13 @@ def _reaches(start, tree: dict, target) -> bool:
     return True
 
 
-def _tss_value(preds: torch.Tensor, centre: int, half: int, track: int) -> np.ndarray:
-    return preds[:, centre - half:centre + half + 1, track].sum(dim=1).double().cpu().numpy()
+def _tss_value(preds: torch.Tensor, centre: int, half: int, track: int, target: TrackSpec | None = None
+               ) -> np.ndarray:
+    """Sum of the TSS bins per row; with ``target``, of the bins mapped back to the track's signal scale."""
+    values = preds[:, centre - half:centre + half + 1, track].double().cpu().numpy()
+    if target is not None:
+        values = untransform(values, target.scale, target.clip_soft)
+    return values.sum(axis=1)
 
 
 def spliced_features(model: Seq2Track, ref: torch.Tensor, codes: np.ndarray, lo: int, hi: int) -> torch.Tensor:
@@ -104,8 +111,13 @@ def _perturbed_predictions(model: Seq2Track, ref: np.ndarray, changes: list[tupl
 
 def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.DataFrame, pairs: pd.DataFrame,
                         spec: WindowSpec, track: int, device: torch.device, batch_size: int = 4, seed: int = 0,
-                        tss_bins: int = 1) -> np.ndarray:
+                        tss_bins: int = 1, target: TrackSpec | None = None) -> np.ndarray:
     """log2(predicted TSS value with the element / with it shuffled) per pair; NaN when out of reach.
+
+    With ``target`` (the scored track's ``TrackSpec``) the predicted bins are first mapped back to the track's
+    signal scale (``data.targets.untransform``): a soft clip squashes a CAGE peak's height (at clip_soft 32 a
+    bin of 358 counts is a target of 50, one of 138 a target of 42), and the fold change a CRISPRi screen
+    measures is the one of the signal, not of the squashed target.
 
     Each pair is scored in the window ``reach.pair_shifts`` picks (TSS-centred, or moved towards a far element);
     the reference window's tower runs once per strand, each perturbed window's only around the element
@@ -128,6 +140,7 @@ def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.Data
             changed = ref.copy()
             changed[lo:hi] = dinucleotide_shuffle(ref[lo:hi], rng)
             changes.append((changed, lo, hi))
-        values = _tss_value(_perturbed_predictions(model, ref, changes, device, batch_size), centre, half, track)
+        values = _tss_value(_perturbed_predictions(model, ref, changes, device, batch_size), centre, half, track,
+                            target)
         scores[group.index] = np.log2((values[0] + PSEUDOCOUNT) / (values[1:] + PSEUDOCOUNT))
     return scores

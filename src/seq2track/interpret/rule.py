@@ -77,7 +77,8 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     if cfg.get("perturbation", True):  # the in-silico CRISPRi: shuffle the element, predicted TSS change
         scored["ism_shuffle"] = perturbation_scores(model, genome, genes, pairs, window,
                                                     spec.track_ids.index(cfg["track"]), device,
-                                                    cfg["batch_size"], seed, tss_bins)
+                                                    cfg["batch_size"], seed, tss_bins,
+                                                    spec.tracks[spec.track_ids.index(cfg["track"])])
         methods.append("ism_shuffle")
     if inp.accessibility:
         scored = add_accessibility_baselines(scored, inp.accessibility[0])
