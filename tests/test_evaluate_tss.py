@@ -42,7 +42,7 @@ def test_sums_and_correlations_across_tss():
 
 def test_soft_clipped_tracks_are_summed_as_signal_so_a_peak_split_over_two_bins_is_not_counted_higher():
     """Two TSSs with the same 358 counts, one in the middle of a bin, one split over two: as targets
-    soft-clipped at 32 they sum to 50.2 and 89.2 (a TSS's bin phase ranked as its level); as signal, to 358."""
+    soft-clipped at 32 they sum to 50.1 and 88.2 (a TSS's bin phase ranked as its level); as signal, to 358."""
     windows = _windows([0])
     tss = pd.DataFrame({"chrom": "chr1", "start": [480, 720]})           # output bins 5 and 12
     counts = np.zeros((1, SPEC.n_out_bins, 1))

@@ -8,7 +8,7 @@ once per TSS (from the window where it lies farthest from the output's edges), a
 with observed sums across TSSs: Pearson r of log1p values (as Enformer), of raw values, and Spearman.
 The sums are of the signal, not of the transformed targets: a soft clip (``clip_soft``) squashes each bin,
 so a peak split over two bins sums to more target than the same peak in one bin (at clip_soft 32 a bin of
-358 counts is a target of 50; split in halves, 2 x 44.6), and across genes the sums of targets rank the
+358 counts is a target of 50; split in halves, 2 x 44.1), and across genes the sums of targets rank the
 TSSs' position in their bin as much as their level. Each bin is mapped back first (``data.targets.untransform``).
 """
 
