@@ -213,9 +213,9 @@ def test_broken_chunked_body_is_retried_then_one_line(tmp_path):
             except OSError:
                 return
             conn.recv(4096)
+            served.append(1)                             # counted before the client can see the close
             conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
             conn.close()                                 # no terminating chunk
-            served.append(1)
 
     threading.Thread(target=serve, daemon=True).start()
     url = f"http://127.0.0.1:{server.getsockname()[1]}/f.bed"
