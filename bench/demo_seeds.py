@@ -97,7 +97,8 @@ def evaluate_seed(config: dict, data: Path, seed: int, out: Path, history: pd.Da
     tss = tss_metrics(pred, obs, read_split_windows(data, "test"), tss_bed, spec.window, tracks, "test",
                       targets=spec.tracks)
     tss = tss["pearson_r_log1p"].to_numpy()
-    return {"seed": seed, "gene_fit": gene_fit(config, data, model, device, spec), "epochs": len(history),
+    fit = gene_fit(config, data, model, device, spec, tss_bed, {"test": (pred, obs)})
+    return {"seed": seed, "gene_fit": fit, "epochs": len(history),
             "train_seconds": round(seconds, 1),
             "best_epoch": int(history.loc[history["valid_pearson_mean"].idxmax(), "epoch"]),
             "first_epoch_mean_r05": _first_epoch(history, "valid_pearson_mean"),
@@ -109,19 +110,21 @@ def evaluate_seed(config: dict, data: Path, seed: int, out: Path, history: pd.Da
             "valid_r_by_epoch": [round(float(v), 3) for v in history["valid_pearson_mean"]]}
 
 
-def gene_fit(config: dict, data: Path, model, device, spec: DataSpec) -> dict:
+def gene_fit(config: dict, data: Path, model, device, spec: DataSpec, tss: pd.DataFrame,
+             known: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict:
     """TSS-level r (log1p, the interpreted track) on the training and the test chromosomes, over all genes
     and within each simulated promoter class. Within the responsive (TATA) class only distal enhancers set a
     gene's level: a model that learned them ranks these genes, one that learned promoters only does not, and
-    a model that cannot rank them on the chromosome it trained on has not fitted them (not: over-fitted)."""
+    a model that cannot rank them on the chromosome it trained on has not fitted them (not: over-fitted).
+    ``known``: {split: (predictions, targets)} already computed; other splits are predicted here."""
     res = REPO / "resources" / config["genome"]["name"]
-    tss = read_tss(res / "tss.bed")
     classes = pd.read_csv(res / "enhancers.tsv", sep="\t").drop_duplicates("measuredGeneSymbol")
     cls = tss["name"].map(classes.set_index("measuredGeneSymbol")["promoter_class"])
     t = spec.track_ids.index(config["interpret"]["track"])
     out = {}
     for split in ("train", "test"):
-        pred, obs = split_predictions(model, data, split, device, config["predict"]["batch_size"], True)
+        pred, obs = known[split] if split in known else split_predictions(
+            model, data, split, device, config["predict"]["batch_size"], True)
         windows = read_split_windows(data, split)
         out[split] = {name: round(float(tss_metrics(pred[..., [t]], obs[..., [t]], windows, tss[keep], spec.window,
                                                     ["track"], split, targets=spec.tracks[t:t + 1]

@@ -75,10 +75,9 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     attention, gxi = {a: rows[centred] for a, rows in attention.items()}, gxi[centred]
     methods = list(profiles) + ["inverse_distance"]
     if cfg.get("perturbation", True):  # the in-silico CRISPRi: shuffle the element, predicted TSS change
-        scored["ism_shuffle"] = perturbation_scores(model, genome, genes, pairs, window,
-                                                    spec.track_ids.index(cfg["track"]), device,
-                                                    cfg["batch_size"], seed, tss_bins,
-                                                    spec.tracks[spec.track_ids.index(cfg["track"])])
+        track = spec.track_ids.index(cfg["track"])
+        scored["ism_shuffle"] = perturbation_scores(model, genome, genes, pairs, window, track, device,
+                                                    cfg["batch_size"], seed, tss_bins, spec.tracks[track])
         methods.append("ism_shuffle")
     if inp.accessibility:
         scored = add_accessibility_baselines(scored, inp.accessibility[0])
