@@ -3,6 +3,8 @@
     python bench/demo_seeds.py                      # seeds 1-5, the demo config's epochs (~5 min a seed)
     python bench/demo_seeds.py --seeds 1,2 --epochs 6 --train key=value ... --model key=value ...
     python bench/demo_seeds.py --seeds 1,2,3 --interpret   # also score each seed's enhancer interpretation
+    python bench/demo_seeds.py --seeds 3 --out DIR --reuse --interpret --interpret-on chr1 --interpret-genes 60
+                                                    # an already trained seed, scored on its training chromosome
 
 Builds the demo dataset once (``snakemake results/demo/dataset/meta.json``, unless present), then per seed
 trains with the config's ``train`` section (seed replaced; ``--train`` overrides keys) and reports per track:
@@ -15,7 +17,8 @@ only find promoters?), the same on the training chromosome and within each simul
 ``min_fraction_of_ceiling`` (every seed and track) and ``max_first_epoch_r05``. With ``--interpret``, each
 seed's model also goes through the interpret rule's work (``run_interpret_rule``, the config's ``interpret``
 section, on the demo's test chromosome) and the run reports auPRC per method and stratum (all pairs in
-reach, 0-10 / 10-50 kb, boundary-crossing, same domain) and the best model score's margin over ABC-like.
+reach, 0-10 / 10-50 kb, boundary-crossing, same domain), the best model score's margin over ABC-like, and
+how many Regulated pairs the in-silico perturbation gives the right sign (``perturbation_sign``).
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ def evaluate_seed(config: dict, data: Path, seed: int, out: Path, history: pd.Da
     tss = tss["pearson_r_log1p"].to_numpy()
     fit = gene_fit(config, data, model, device, spec, tss_bed, {"test": (pred, obs)})
     return {"seed": seed, "gene_fit": fit, "epochs": len(history),
-            "train_seconds": round(seconds, 1),
+            "train_seconds": None if np.isnan(seconds) else round(seconds, 1),   # nan: reused, not trained
             "best_epoch": int(history.loc[history["valid_pearson_mean"].idxmax(), "epoch"]),
             "first_epoch_mean_r05": _first_epoch(history, "valid_pearson_mean"),
             "tracks": {t: {"test_r": round(float(r), 4), "noise_ceiling_r": round(float(c), 4),
@@ -134,13 +137,20 @@ def gene_fit(config: dict, data: Path, model, device, spec: DataSpec, tss: pd.Da
     return out
 
 
-def interpret_seed(config: dict, data: Path, run_dir: Path) -> dict:
-    """The interpret rule's work on one seed's best.ckpt (outputs in ``run_dir/interpret``); auPRC table."""
+def interpret_seed(config: dict, data: Path, run_dir: Path, chromosomes: list[str] | None = None,
+                   max_genes: int | None = None) -> dict:
+    """The interpret rule's work on one seed's best.ckpt (outputs in ``run_dir/interpret``); auPRC table.
+    ``chromosomes`` (default: the test chromosomes) and ``max_genes``: e.g. the training chromosome, to tell a
+    model that did not fit the enhancers' effects from one that fitted them and does not generalise."""
     from types import SimpleNamespace
 
     from seq2track.interpret.rule import run_interpret_rule
 
-    res, cfg, out = REPO / "resources" / config["genome"]["name"], config["interpret"], run_dir / "interpret"
+    res = REPO / "resources" / config["genome"]["name"]
+    cfg = {**config["interpret"], **({"max_genes": max_genes} if max_genes else {})}
+    chromosomes = chromosomes or config["windows"]["test_chromosomes"]
+    out = run_dir / ("interpret" if chromosomes == config["windows"]["test_chromosomes"] else
+                     f"interpret_{'_'.join(chromosomes)}")
     out.mkdir(exist_ok=True)
     store = (data / json.loads((data / "meta.json").read_text())["store"] / "store.json").resolve()
     tracks = pd.read_csv(REPO / config["tracks"], sep="\t")["id"]
@@ -155,7 +165,7 @@ def interpret_seed(config: dict, data: Path, run_dir: Path) -> dict:
     outs = SimpleNamespace(**{n: str(out / f) for n, f in zip(names, files)},
                            attention_bw=[str(out / f"attention_{a}.bw") for a in cfg["aggregations"]])
     t0 = time.perf_counter()
-    run_interpret_rule(inp, cfg, config["windows"]["test_chromosomes"], config["seed"], 2, outs)
+    run_interpret_rule(inp, cfg, chromosomes, config["seed"], 2, outs)
     summary = pd.read_csv(outs.summary, sep="\t")
     summary = summary[summary["distance_bin"].eq("all") | summary["stratum"].eq("all")]
     table = {f"{b}/{s}": {m: None if np.isnan(v) else round(float(v), 3) for m, v in zip(g["method"], g["auprc"])}
@@ -163,9 +173,24 @@ def interpret_seed(config: dict, data: Path, run_dir: Path) -> dict:
     overall = table["all/all"]
     best = max((m for m in overall if m not in BASELINES), key=overall.get)
     return {"seconds": round(time.perf_counter() - t0, 1), "best_model_method": best,
+            "perturbation_sign": perturbation_sign(outs.scores),
             "best_minus_abc": round(overall[best] - overall["abc"], 3),
             "n_pairs": int(summary["n_pairs"].iloc[0]), "n_positive": int(summary["n_positive"].iloc[0]),
             "auprc": table}
+
+
+def perturbation_sign(scores_tsv: str) -> dict | None:
+    """How many Regulated pairs in reach the in-silico perturbation gives the right sign (shuffling the element
+    lowers the predicted TSS value: ``ism_shuffle`` > 0), and the median score of Regulated and other pairs.
+    auPRC ranks pairs; a model whose perturbations are all inverted can still rank some right by magnitude."""
+    s = pd.read_csv(scores_tsv, sep="\t")
+    if "ism_shuffle" not in s:
+        return None
+    s = s[s["in_reach"]]
+    reg = s["Regulated"].astype(str).str.upper().eq("TRUE")
+    return {"regulated": int(reg.sum()), "regulated_right_sign": int((s.loc[reg, "ism_shuffle"] > 0).sum()),
+            "median_regulated": round(float(s.loc[reg, "ism_shuffle"].median()), 4),
+            "median_other": round(float(s.loc[~reg, "ism_shuffle"].median()), 4)}
 
 
 def main() -> None:
@@ -176,7 +201,12 @@ def main() -> None:
     ap.add_argument("--train", nargs="*", default=[], metavar="KEY=VALUE", help="override train keys")
     ap.add_argument("--model", nargs="*", default=[], metavar="KEY=VALUE", help="override model.overrides keys")
     ap.add_argument("--interpret", action="store_true", help="also score each seed's enhancer interpretation")
+    ap.add_argument("--interpret-on", default=None, metavar="CHROM[,CHROM]",
+                    help="interpret on these chromosomes instead of the test ones (e.g. chr1, the training one)")
+    ap.add_argument("--interpret-genes", type=int, default=None, help="with --interpret: at most this many genes")
     ap.add_argument("--out", default=None, help="folder for the runs (default: a temporary one)")
+    ap.add_argument("--reuse", action="store_true", help="with --out: evaluate a seed already trained there "
+                    "(its best.ckpt and history.tsv) instead of training it again")
     args = ap.parse_args()
     config = yaml.safe_load(Path(args.config).read_text())
     overrides = _parse_overrides(args.train)
@@ -186,17 +216,22 @@ def main() -> None:
     data = ensure_dataset(config)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.out or tmp)
-        runs = [run_seed(config, data, int(s), overrides, root / f"seed{s}") for s in args.seeds.split(",")]
+        runs = [evaluate_seed(config, data, int(s), root / f"seed{s}",
+                              pd.read_csv(root / f"seed{s}" / "history.tsv", sep="\t"), float("nan"))
+                if args.reuse and (root / f"seed{s}" / "history.tsv").exists()
+                else run_seed(config, data, int(s), overrides, root / f"seed{s}") for s in args.seeds.split(",")]
         for run in runs if args.interpret else []:
-            run["interpret"] = interpret_seed(config, data, root / f"seed{run['seed']}")
+            run["interpret"] = interpret_seed(config, data, root / f"seed{run['seed']}", args.interpret_on and
+                                              args.interpret_on.split(","), args.interpret_genes)
     fractions = [t["fraction_of_ceiling"] for r in runs for t in r["tracks"].values()]
     firsts = [r["first_epoch_mean_r05"] for r in runs]
+    trained = [r["train_seconds"] for r in runs if r["train_seconds"] is not None]
     print(json.dumps({
         "bench": "demo_seeds", "config": str(args.config), "train_overrides": overrides,
         "model_overrides": config["model"]["overrides"], "runs": runs,
         "min_fraction_of_ceiling": min(fractions),
         "max_first_epoch_r05": None if None in firsts else max(firsts),
-        "mean_train_seconds": round(float(np.mean([r["train_seconds"] for r in runs])), 1)}, indent=1))
+        "mean_train_seconds": round(float(np.mean(trained)), 1) if trained else None}, indent=1))
 
 
 if __name__ == "__main__":

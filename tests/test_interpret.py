@@ -201,6 +201,22 @@ def test_summary_by_stratum_of_the_simulated_truth():
     assert set(plain["stratum"]) == {"all"} and len(plain) == 4   # real tables: overall + 3 distance bins
 
 
+def test_perturbation_effects_against_measured_effect_sizes():
+    """The summary says whether perturbation effects have the screen's direction and size, not only rank:
+    regulated pairs losing 20% and 40% predicted at 2% (right direction) and -10% (inverted)."""
+    measured = np.array([-0.2, -0.4, -0.2, -0.01, -0.02, 0.0])
+    predicted_loss = np.array([0.02, 0.02, -0.1, 0.5, 0.0, 0.0])     # fraction of the TSS value lost
+    scored = pd.DataFrame({"in_reach": True, "distance_bp": 5_000, "Regulated": [True] * 3 + [False] * 3,
+                           "EffectSize": measured, "ism_shuffle": -np.log2(1 - predicted_loss),
+                           "inverse_distance": np.arange(6.0)})
+    summary = summarise(scored, ["ism_shuffle", "inverse_distance"], n_boot=5).set_index("method")
+    overall = summary[summary["distance_bin"] == "all"]
+    assert overall.loc["ism_shuffle", "right_sign"] == pytest.approx(2 / 3)
+    assert overall.loc["ism_shuffle", "effect_ratio"] == pytest.approx(0.02 / 0.2)   # medians of the regulated
+    assert np.isnan(overall.loc["inverse_distance", "right_sign"])                  # not an effect size
+    assert np.isnan(summary[summary["distance_bin"] == "50-100kb"].loc["ism_shuffle", "effect_ratio"])  # none
+
+
 def test_crispr_comparison_inputs(tmp_path):
     """Issue 17 item 4: predictions in the EngreitzLab CRISPR_comparison format, one pred_config row per method."""
     scored = pd.DataFrame({"chrom": ["chr8", "chr8", "chr8"], "chromStart": [100, 5_000, 90_000],

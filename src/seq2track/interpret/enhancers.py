@@ -22,6 +22,7 @@ from seq2track.metrics import bootstrap_ranking, ranking_metrics
 
 DISTANCE_BINS_BP = {"0-10kb": (0, 10_000), "10-50kb": (10_000, 50_000), "50-100kb": (50_000, 100_000)}
 BASELINES = ("inverse_distance", "accessibility", "abc")
+PERTURBATIONS = ("ism_shuffle",)     # scores in log2(reference / perturbed) at the TSS: comparable to EffectSize
 _AGGREGATE = {"max": np.max, "mean": np.mean, "sum": np.sum}
 
 
@@ -123,21 +124,42 @@ def pair_subsets(reach: pd.DataFrame):
             yield "all", name, reach[(reach[column].astype(str).str.upper() == value.upper()).to_numpy()]
 
 
+def effect_agreement(log2_loss: np.ndarray, effect_size: np.ndarray, labels: np.ndarray) -> dict:
+    """How a perturbation score (log2 of reference over perturbed prediction) agrees with the measured effect
+    (``EffectSize``: fractional change of the gene, negative = it goes down) over the Regulated pairs:
+    ``right_sign``, the fraction whose predicted change has the measured direction, and ``effect_ratio``,
+    the median predicted fraction lost over the median measured one (1: the model's effects have the
+    screen's size). auPRC only ranks: a model whose effects are all 100x too small, or inverted, can still
+    rank some pairs right by magnitude."""
+    keep = labels & np.isfinite(log2_loss) & np.isfinite(effect_size)
+    if not keep.any():
+        return {"right_sign": np.nan, "effect_ratio": np.nan}
+    predicted, measured = 1.0 - 2.0 ** -log2_loss[keep], -effect_size[keep]
+    median = np.median(measured)
+    return {"right_sign": float((np.sign(predicted) == np.sign(measured)).mean()),
+            "effect_ratio": float(np.median(predicted) / median) if median else np.nan}
+
+
 def summarise(scored: pd.DataFrame, methods: list[str], n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
     """auPRC/auROC with bootstrap intervals per method, overall, by distance bin and by stratum (``STRATA``,
-    when the table has the columns), over pairs in reach."""
+    when the table has the columns), over pairs in reach; for perturbation scores (``PERTURBATIONS``) with a
+    measured ``EffectSize`` also ``effect_agreement`` (NaN for the other methods)."""
     reach = scored[scored["in_reach"]]
     rows = []
     for method in methods:
         for name, stratum, part in pair_subsets(reach):
             labels, values = part["Regulated"].to_numpy(dtype=bool), part[method].to_numpy(dtype=float)
             rho = np.nan  # rank correlation with the measured effect (EffectSize < 0: the gene goes down)
-            if "EffectSize" in part and len(part) > 2 and np.nanstd(values) > 0:
-                rho = float(spearmanr(values, -part["EffectSize"].to_numpy(dtype=float), nan_policy="omit")[0])
+            effect = part["EffectSize"].to_numpy(dtype=float) if "EffectSize" in part else None
+            if effect is not None and len(part) > 2 and np.nanstd(values) > 0:
+                rho = float(spearmanr(values, -effect, nan_policy="omit")[0])
+            agreement = (effect_agreement(values, effect, labels) if effect is not None and method in PERTURBATIONS
+                         else {"right_sign": np.nan, "effect_ratio": np.nan})
             rows.append({"method": method, "kind": "baseline" if method in BASELINES else "model",
                          "distance_bin": name, "stratum": stratum, "n_pairs": len(part),
                          "n_positive": int(labels.sum()),
                          "positive_rate": float(labels.mean()) if len(labels) else np.nan,
                          "n_out_of_reach": int((~scored["in_reach"]).sum()), "spearman_effect_size": rho,
+                         **agreement,
                          **ranking_metrics(labels, values), **bootstrap_ranking(labels, values, n_boot, seed)})
     return pd.DataFrame(rows)
