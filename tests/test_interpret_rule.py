@@ -1,15 +1,18 @@
-"""The interpret rule end to end on tiny inputs: a conv-only model and no enhancer pair in reach."""
+"""The interpret rule end to end on tiny inputs: a conv-only model and no enhancer pair in reach; its warning
+when in-silico perturbation has the wrong sign."""
 
 import logging
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pyBigWig
 
 from conftest import build_dataset_over_store
 from seq2track.data.spec import DataSpec, TrackSpec
 from seq2track.data.windows import WindowSpec
-from seq2track.interpret.rule import run_interpret_rule
+from seq2track.interpret.enhancers import summarise
+from seq2track.interpret.rule import run_interpret_rule, warn_on_inverted_effects
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.checkpoint import save_checkpoint
 
@@ -54,3 +57,22 @@ def test_conv_only_model_and_no_pairs_in_reach(tmp_path, tiny_genome, tiny_bigwi
         assert bw.chroms() == {"chrA": 40_000, "chrB": 30_000} and not bw.intervals("chrA")
     with pyBigWig.open(p["gxi.bw"]) as bw:
         assert bw.intervals("chrA")
+
+
+def test_warns_when_perturbation_moves_regulated_genes_the_wrong_way(caplog):
+    """A model whose in-silico perturbation raises most Regulated genes has not learned the enhancers: the rule
+    says so in its log; a right-signed one, or too few Regulated pairs to tell, gets no warning."""
+    def table(loss_of_regulated, n_regulated=12):
+        n = 40
+        return pd.DataFrame({"in_reach": True, "distance_bp": 5_000, "Regulated": np.arange(n) < n_regulated,
+                             "EffectSize": np.where(np.arange(n) < n_regulated, -0.2, -0.01),
+                             "ism_shuffle": np.where(np.arange(n) < n_regulated, -np.log2(1 - loss_of_regulated),
+                                                     0.0)})
+    with caplog.at_level(logging.WARNING):
+        warn_on_inverted_effects(summarise(table(-0.01), ["ism_shuffle"], n_boot=5))
+    assert "wrong sign for 100% of the 12 Regulated pairs" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        warn_on_inverted_effects(summarise(table(0.01), ["ism_shuffle"], n_boot=5))
+        warn_on_inverted_effects(summarise(table(-0.01, n_regulated=5), ["ism_shuffle"], n_boot=5))
+    assert "wrong sign" not in caplog.text

@@ -53,6 +53,19 @@ def genes_and_pairs(tss_bed: str, enhancers_tsv: str, chromosomes: list[str], ma
     return genes, pairs
 
 
+def warn_on_inverted_effects(summary: pd.DataFrame, min_regulated: int = 10) -> None:
+    """Log a warning when in-silico perturbation moves most Regulated pairs' genes the wrong way (``right_sign``
+    < 0.5 over all pairs in reach, with at least ``min_regulated`` of them): a model that has not learned how
+    enhancers act on genes, whose ranking by magnitude (auPRC) may still look like something."""
+    row = summary[summary["method"].eq("ism_shuffle") & summary["distance_bin"].eq("all")
+                  & summary["stratum"].eq("all")]
+    if len(row) and row["n_positive"].iloc[0] >= min_regulated and row["right_sign"].iloc[0] < 0.5:
+        log.warning("in-silico perturbation has the wrong sign for %.0f%% of the %d Regulated pairs (median effect "
+                    "%.3f x the measured one): the model has not learned how these enhancers act on their genes; "
+                    "do not read its enhancer scores as regulation (summary.tsv: right_sign, effect_ratio)",
+                    100 * (1 - row["right_sign"].iloc[0]), row["n_positive"].iloc[0], row["effect_ratio"].iloc[0])
+
+
 def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, threads: int, out) -> None:
     """Everything the rule writes; ``inp``/``out`` are its named inputs and outputs, ``cfg`` the interpret section."""
     model, spec, device = load_predictor(inp.model, threads)
@@ -86,6 +99,7 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
         log.warning("no enhancer-gene pair within reach of a test-split TSS (%d pairs, %d genes): the summary "
                     "holds NaN and the plots say so", len(scored), len(genes))
     summary = summarise(scored, methods, cfg["bootstrap"], seed)
+    warn_on_inverted_effects(summary)
     sizes = read_chrom_sizes(inp.fai)
     for agg, path in zip(cfg["aggregations"], out.attention_bw):
         rows = attention.get(agg, np.zeros((0, window.n_bins)))
