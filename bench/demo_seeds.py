@@ -44,7 +44,7 @@ from seq2track.data.spec import DataSpec  # noqa: E402
 from seq2track.device import setup_device  # noqa: E402
 from seq2track.evaluate import metrics_table, noise_ceiling, split_predictions  # noqa: E402
 from seq2track.evaluate_tss import tss_metrics  # noqa: E402
-from seq2track.interpret.enhancers import BASELINES  # noqa: E402
+from seq2track.interpret.enhancers import BASELINES, overall_row  # noqa: E402
 from seq2track.io.tables import read_tss  # noqa: E402
 from seq2track.model.checkpoint import load_checkpoint  # noqa: E402
 from seq2track.train import train  # noqa: E402
@@ -140,8 +140,7 @@ def gene_fit(config: dict, data: Path, model, device, spec: DataSpec, tss: pd.Da
 
 def _effect_columns(summary: pd.DataFrame) -> dict | None:
     """In-silico perturbation against the simulated effect sizes over all pairs in reach (``summarise``)."""
-    overall = summary["distance_bin"].eq("all") & summary["stratum"].eq("all")
-    row = summary[summary["method"].eq("ism_shuffle") & overall]
+    row = overall_row(summary, "ism_shuffle")
     return None if row.empty else {c: round(float(row[c].iloc[0]), 3)
                                    for c in ("right_sign", "effect_ratio", "spearman_effect_size")}
 

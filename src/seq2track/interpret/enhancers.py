@@ -140,6 +140,12 @@ def effect_agreement(log2_loss: np.ndarray, effect_size: np.ndarray, labels: np.
             "effect_ratio": float(np.median(predicted) / median) if median else np.nan}
 
 
+def overall_row(summary: pd.DataFrame, method: str) -> pd.DataFrame:
+    """The ``summarise`` row of ``method`` over all pairs in reach (every distance bin and stratum); empty when
+    the method was not scored."""
+    return summary[summary["method"].eq(method) & summary["distance_bin"].eq("all") & summary["stratum"].eq("all")]
+
+
 def summarise(scored: pd.DataFrame, methods: list[str], n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
     """auPRC/auROC with bootstrap intervals per method, overall, by distance bin and by stratum (``STRATA``,
     when the table has the columns), over pairs in reach; for perturbation scores (``PERTURBATIONS``) with a

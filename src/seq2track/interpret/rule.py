@@ -17,7 +17,8 @@ from seq2track.interpret.attention import tss_attention, tss_window_start
 from seq2track.interpret.bigwig import write_profile_bigwig
 from seq2track.interpret.contributions import tss_contributions
 from seq2track.interpret.crispr_benchmark import cell_type_of, write_comparison_inputs
-from seq2track.interpret.enhancers import add_accessibility_baselines, match_genes, score_pairs, summarise
+from seq2track.interpret.enhancers import (add_accessibility_baselines, match_genes, overall_row, score_pairs,
+                                           summarise)
 from seq2track.interpret.perturbation import perturbation_scores
 from seq2track.interpret.reach import gene_views, pair_shifts, pair_tss
 from seq2track.interpret.plots import plot_attention_vs_distance, plot_gene_locus, plot_pr_curves
@@ -57,8 +58,7 @@ def warn_on_inverted_effects(summary: pd.DataFrame, min_regulated: int = 10) -> 
     """Log a warning when in-silico perturbation moves most Regulated pairs' genes the wrong way (``right_sign``
     < 0.5 over all pairs in reach, with at least ``min_regulated`` of them): a model that has not learned how
     enhancers act on genes, whose ranking by magnitude (auPRC) may still look like something."""
-    row = summary[summary["method"].eq("ism_shuffle") & summary["distance_bin"].eq("all")
-                  & summary["stratum"].eq("all")]
+    row = overall_row(summary, "ism_shuffle")
     if len(row) and row["n_positive"].iloc[0] >= min_regulated and row["right_sign"].iloc[0] < 0.5:
         log.warning("in-silico perturbation has the wrong sign for %.0f%% of the %d Regulated pairs (median effect "
                     "%.3f x the measured one): the model has not learned how these enhancers act on their genes; "
