@@ -124,6 +124,15 @@ def pair_subsets(reach: pd.DataFrame):
             yield "all", name, reach[(reach[column].astype(str).str.upper() == value.upper()).to_numpy()]
 
 
+def fraction_lost(log2_loss: np.ndarray) -> np.ndarray:
+    """A perturbation score, log2(reference / perturbed), as the fraction of the predicted value lost: the
+    scale of ``-EffectSize``."""
+    return 1.0 - 2.0 ** -np.asarray(log2_loss, dtype=float)
+
+
+_NO_AGREEMENT = {"right_sign": np.nan, "effect_ratio": np.nan}
+
+
 def effect_agreement(log2_loss: np.ndarray, effect_size: np.ndarray, labels: np.ndarray) -> dict:
     """How a perturbation score (log2 of reference over perturbed prediction) agrees with the measured effect
     (``EffectSize``: fractional change of the gene, negative = it goes down) over the Regulated pairs:
@@ -133,8 +142,8 @@ def effect_agreement(log2_loss: np.ndarray, effect_size: np.ndarray, labels: np.
     rank some pairs right by magnitude."""
     keep = labels & np.isfinite(log2_loss) & np.isfinite(effect_size)
     if not keep.any():
-        return {"right_sign": np.nan, "effect_ratio": np.nan}
-    predicted, measured = 1.0 - 2.0 ** -log2_loss[keep], -effect_size[keep]
+        return dict(_NO_AGREEMENT)
+    predicted, measured = fraction_lost(log2_loss[keep]), -effect_size[keep]
     median = np.median(measured)
     return {"right_sign": float((np.sign(predicted) == np.sign(measured)).mean()),
             "effect_ratio": float(np.median(predicted) / median) if median else np.nan}
@@ -160,7 +169,7 @@ def summarise(scored: pd.DataFrame, methods: list[str], n_boot: int = 500, seed:
             if effect is not None and len(part) > 2 and np.nanstd(values) > 0:
                 rho = float(spearmanr(values, -effect, nan_policy="omit")[0])
             agreement = (effect_agreement(values, effect, labels) if effect is not None and method in PERTURBATIONS
-                         else {"right_sign": np.nan, "effect_ratio": np.nan})
+                         else _NO_AGREEMENT)
             rows.append({"method": method, "kind": "baseline" if method in BASELINES else "model",
                          "distance_bin": name, "stratum": stratum, "n_pairs": len(part),
                          "n_positive": int(labels.sum()),

@@ -13,6 +13,7 @@ import pandas as pd  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
 
+from seq2track.interpret.enhancers import fraction_lost  # noqa: E402
 from seq2track.io.atomic import atomic_path  # noqa: E402
 
 
@@ -76,7 +77,7 @@ def plot_perturbation_vs_effect(ax, reach: pd.DataFrame) -> None:
     """Per pair in reach: % of the gene's output lost on removing the element (-EffectSize) against the %
     of the predicted TSS value lost on shuffling it (1 - 2 ** -ism_shuffle); regulated pairs in red."""
     true = -reach["EffectSize"].to_numpy(dtype=float) * 100
-    pred = (1 - 2.0 ** -reach["ism_shuffle"].to_numpy(dtype=float)) * 100
+    pred = fraction_lost(reach["ism_shuffle"].to_numpy(dtype=float)) * 100
     ok = np.isfinite(true) & np.isfinite(pred)
     regulated = reach["Regulated"].to_numpy(dtype=bool)
     for chosen, colour, label in ((~regulated, "0.6", "not regulated"), (regulated, "crimson", "regulated")):
