@@ -11,7 +11,7 @@ from einops import rearrange
 from seq2track.errors import ConfigError
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.checkpoint import load_checkpoint, save_checkpoint
-from seq2track.model.layers import GELU, AttentionPool, apply_rotary, rotary_tables
+from seq2track.model.layers import GELU, AttentionPool, ChannelLayerNorm, apply_rotary, rotary_tables
 from seq2track.model.relative import RelativeMultiHeadAttention, relative_position_features, relative_shift
 
 
@@ -184,3 +184,32 @@ def test_model_takes_uint8_codes_as_its_one_hot():
     model = Seq2Track(model_config_from("tiny", num_tracks=2, crop_bins=2)).eval()
     with torch.no_grad():
         assert torch.equal(model(torch.from_numpy(codes)), model(torch.from_numpy(one_hot(codes))))
+
+
+def test_layer_norm_conv_blocks_use_no_statistics_across_positions_or_windows():
+    """norm 'layer': a training-mode forward of a window is the same alone, in a batch, and with the far
+    part of its own input changed outside its receptive field; 'batch' (Enformer's) depends on both."""
+    torch.manual_seed(0)
+    cfg = model_config_from("tiny", {"norm": "layer", "num_transformer_layers": 0, "final_dropout": 0.0},
+                            num_tracks=2, crop_bins=0)
+    model = Seq2Track(cfg).train()
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in model.modules())
+    a, b = _input(1, 4096, seed=1), _input(1, 4096, seed=2)
+    with torch.no_grad():
+        alone, batched = model(a), model(torch.cat([a, b]))[:1]
+        far = a.clone()
+        far[:, 3072:] = b[:, 3072:]                       # last quarter replaced
+        changed = model(far)
+    torch.testing.assert_close(alone, batched)
+    torch.testing.assert_close(alone[:, :8], changed[:, :8])   # first 8 of 32 bins: far beyond the tower's reach
+    bn = Seq2Track(replace(cfg, norm="batch")).train()
+    with torch.no_grad():
+        assert not torch.allclose(bn(a), bn(torch.cat([a, b]))[:1])
+        assert not torch.allclose(bn(a)[:, :8], bn(far)[:, :8])
+    mixed = Seq2Track(replace(cfg, norm="batch", pointwise_norm="layer"))
+    assert isinstance(mixed.pointwise[0][0], ChannelLayerNorm) and isinstance(mixed.tower[0][0][0],
+                                                                              torch.nn.BatchNorm1d)
+    with pytest.raises(ConfigError, match="model.norm"):
+        model_config_from("tiny", {"norm": "group"})
+    with pytest.raises(ConfigError, match="model.pointwise_norm"):
+        model_config_from("tiny", {"pointwise_norm": "instance"})

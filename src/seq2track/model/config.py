@@ -10,6 +10,7 @@ from seq2track.errors import ConfigError
 POSITIONAL_MODES = ("rotary", "sinusoidal", "enformer")
 TOWER_SCHEDULES = ("geometric", "enformer")
 OUTPUT_ACTIVATIONS = ("softplus", "exp")
+NORMS = ("batch", "layer")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class ModelConfig:
     positional_dropout: float = 0.0    # dropout on Enformer's relative position features (Enformer: 0.01)
     activation_checkpointing: bool = False  # recompute transformer blocks in backward (saves memory)
     output_activation: str = "exp"     # rates = exp(head) (Poisson log link) | softplus(head) (Enformer)
+    norm: str = "batch"                # conv blocks: batch (Enformer) | layer (per position, over channels)
+    pointwise_norm: str = ""           # the conv block before the heads: batch | layer; "" = as ``norm``
 
     def __post_init__(self) -> None:
         if self.positional not in POSITIONAL_MODES:
@@ -51,6 +54,10 @@ class ModelConfig:
         if self.output_activation not in OUTPUT_ACTIVATIONS:
             raise ConfigError("model.output_activation", f"'{self.output_activation}' is not one of "
                               f"{OUTPUT_ACTIVATIONS}", "pick a supported output activation")
+        for key in ("norm", "pointwise_norm"):
+            if getattr(self, key) not in NORMS + (("",) if key == "pointwise_norm" else ()):
+                raise ConfigError(f"model.{key}", f"'{getattr(self, key)}' is not one of {NORMS}",
+                                  "pick a supported norm")
         if self.dim % self.num_heads or (self.dim // self.num_heads) % 2:
             raise ConfigError("model.dim", f"dim {self.dim} must split into {self.num_heads} heads of even size",
                               "change dim or num_heads")

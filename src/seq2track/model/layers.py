@@ -49,9 +49,22 @@ class Residual(nn.Module):
         return x + self.fn(x)
 
 
-def conv_block(c_in: int, c_out: int, kernel: int) -> nn.Sequential:
-    """BatchNorm -> GELU -> Conv1d (same padding), as Enformer's conv block."""
-    return nn.Sequential(nn.BatchNorm1d(c_in), GELU(), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
+class ChannelLayerNorm(nn.Module):
+    """LayerNorm over the channels of each position of (B, C, L): no statistics across positions or windows."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.transpose(1, 2)).transpose(1, 2)
+
+
+def conv_block(c_in: int, c_out: int, kernel: int, norm: str = "batch") -> nn.Sequential:
+    """Norm -> GELU -> Conv1d (same padding), as Enformer's conv block (``norm`` batch) or with a
+    per-position LayerNorm over channels (``norm`` layer)."""
+    first = nn.BatchNorm1d(c_in) if norm == "batch" else ChannelLayerNorm(c_in)
+    return nn.Sequential(first, GELU(), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
 
 
 class AttentionPool(nn.Module):

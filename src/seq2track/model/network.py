@@ -38,14 +38,14 @@ def is_head(name: str) -> bool:
 
 def _stem(cfg: ModelConfig, c_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv1d(4, c_out, cfg.stem_kernel_bp, padding=cfg.stem_kernel_bp // 2),
-                         Residual(conv_block(c_out, c_out, 1)), AttentionPool(c_out))
+                         Residual(conv_block(c_out, c_out, 1, cfg.norm)), AttentionPool(c_out))
 
 
 def _tower(cfg: ModelConfig, channels: list[int]) -> nn.Sequential:
     blocks = []
     for c_in, c_out in zip(channels[:-1], channels[1:]):
-        blocks.append(nn.Sequential(conv_block(c_in, c_out, cfg.tower_kernel),
-                                    Residual(conv_block(c_out, c_out, 1)), AttentionPool(c_out)))
+        blocks.append(nn.Sequential(conv_block(c_in, c_out, cfg.tower_kernel, cfg.norm),
+                                    Residual(conv_block(c_out, c_out, 1, cfg.norm)), AttentionPool(c_out)))
     return nn.Sequential(*blocks)
 
 
@@ -69,7 +69,8 @@ class Seq2Track(nn.Module):
         self.tower = _tower(cfg, channels)
         self.transformer = nn.ModuleList(TransformerBlock(cfg.dim, cfg.dropout, _attention(cfg))
                                          for _ in range(cfg.num_transformer_layers))
-        self.pointwise = nn.Sequential(conv_block(cfg.dim, 2 * cfg.dim, 1), nn.Dropout(cfg.final_dropout), GELU())
+        self.pointwise = nn.Sequential(conv_block(cfg.dim, 2 * cfg.dim, 1, cfg.pointwise_norm or cfg.norm),
+                                       nn.Dropout(cfg.final_dropout), GELU())
         self.head = nn.Linear(2 * cfg.dim, cfg.num_tracks)
         self.extra_heads = nn.ModuleDict({name: nn.Linear(2 * cfg.dim, n) for name, n in cfg.extra_heads.items()})
         self.trunk_frozen = False
