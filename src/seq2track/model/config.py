@@ -54,8 +54,8 @@ class ModelConfig:
         if self.output_activation not in OUTPUT_ACTIVATIONS:
             raise ConfigError("model.output_activation", f"'{self.output_activation}' is not one of "
                               f"{OUTPUT_ACTIVATIONS}", "pick a supported output activation")
-        for key in ("norm", "pointwise_norm"):
-            if getattr(self, key) not in NORMS + (("",) if key == "pointwise_norm" else ()):
+        for key, allowed in (("norm", NORMS), ("pointwise_norm", NORMS + ("",))):
+            if getattr(self, key) not in allowed:
                 raise ConfigError(f"model.{key}", f"'{getattr(self, key)}' is not one of {NORMS}",
                                   "pick a supported norm")
         if self.dim % self.num_heads or (self.dim // self.num_heads) % 2:
