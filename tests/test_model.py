@@ -97,13 +97,23 @@ def _explicit_attention(block, h):
     if attn.rotary:
         cos, sin = rotary_tables(h.shape[1], q.shape[-1])
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
-    return (q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])).softmax(-1)
+    logits = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
+    if attn.alibi:  # ALiBi: head h of H subtracts 2 ** (-8 h / H) per position of distance
+        n = h.shape[1]
+        for head in range(attn.heads):
+            slope = 2.0 ** (-8.0 * (head + 1) / attn.heads)
+            for i in range(n):
+                for j in range(n):
+                    logits[:, head, i, j] -= slope * abs(i - j)
+    return logits.softmax(-1)
 
 
-@pytest.mark.parametrize("positional", ["rotary", "sinusoidal", "enformer"])
-def test_attention_rows_equal_explicit_softmax(positional):
+@pytest.mark.parametrize("positional,alibi", [("rotary", False), ("sinusoidal", False), ("enformer", False),
+                                              ("rotary", True), ("sinusoidal", True)])
+def test_attention_rows_equal_explicit_softmax(positional, alibi):
     torch.manual_seed(0)
-    cfg = model_config_from("tiny", _tiny(positional, num_transformer_layers=2), num_tracks=2, crop_bins=4)
+    cfg = model_config_from("tiny", _tiny(positional, num_transformer_layers=2, alibi=alibi), num_tracks=2,
+                            crop_bins=4)
     model = Seq2Track(cfg).eval()
     for block in model.transformer:  # Enformer zero-initialises the output projection: make it count
         torch.nn.init.normal_(block.attn.to_out.weight, std=0.2)
@@ -172,6 +182,23 @@ def test_config_errors():
         model_config_from("tiny", {"positional": "alibi"})
     with pytest.raises(ConfigError, match="divisible by 6"):
         model_config_from("tiny", {"positional": "enformer"})
+    with pytest.raises(ConfigError, match="model.alibi"):
+        model_config_from("tiny", {"positional": "enformer", "dim": 48, "alibi": True})
+
+
+def test_alibi_alone_weights_keys_by_exp_of_minus_slope_times_distance():
+    """With queries and keys zeroed (no content), an ALiBi head's attention from position i is
+    exp(-slope |i - j|) normalised over j: the distance-decay prior, and nothing else."""
+    torch.manual_seed(0)
+    cfg = model_config_from("tiny", {"alibi": True, "positional": "sinusoidal"}, num_tracks=2, crop_bins=4)
+    attn = Seq2Track(cfg).transformer[0].attn
+    with torch.no_grad():
+        attn.to_qkv.weight[: 2 * cfg.dim].zero_()
+    w = attn.attention_weights(torch.randn(1, 32, cfg.dim))
+    d = torch.arange(32.0)
+    for head, slope in enumerate((2.0 ** -4, 2.0 ** -8)):      # tiny: 2 heads
+        prior = torch.exp(-slope * (d - 10).abs())
+        torch.testing.assert_close(w[0, head, 10], prior / prior.sum())
 
 
 def test_model_takes_uint8_codes_as_its_one_hot():

@@ -43,6 +43,7 @@ class ModelConfig:
     output_activation: str = "exp"     # rates = exp(head) (Poisson log link) | softplus(head) (Enformer)
     norm: str = "batch"                # conv blocks: batch (Enformer) | layer (per position, over channels)
     pointwise_norm: str = ""           # the conv block before the heads: batch | layer; "" = as ``norm``
+    alibi: bool = False                # ALiBi distance bias on the attention logits (rotary | sinusoidal only)
 
     def __post_init__(self) -> None:
         if self.positional not in POSITIONAL_MODES:
@@ -61,6 +62,9 @@ class ModelConfig:
         if self.dim % self.num_heads or (self.dim // self.num_heads) % 2:
             raise ConfigError("model.dim", f"dim {self.dim} must split into {self.num_heads} heads of even size",
                               "change dim or num_heads")
+        if self.alibi and self.positional == "enformer":
+            raise ConfigError("model.alibi", "the ALiBi bias is not combined with positional 'enformer' (its "
+                              "relative basis already models distance)", "use positional rotary or sinusoidal")
         if self.positional == "enformer" and (self.dim // self.num_heads) % 6:
             raise ConfigError("model.dim", f"positional 'enformer' needs dim / num_heads divisible by 6 "
                               f"(got {self.dim // self.num_heads})", "change dim or num_heads")

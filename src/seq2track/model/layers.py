@@ -110,6 +110,16 @@ def rotary_tables(n: int, head_dim: int, device=None) -> tuple[torch.Tensor, tor
     return angles.cos(), angles.sin()
 
 
+def alibi_bias(n: int, heads: int, device=None) -> torch.Tensor:
+    """ALiBi's distance penalty (heads, n, n): -slope_h * |i - j| added to the attention logits, slopes
+    2 ** (-8 h / heads) for h = 1..heads per position (Press et al. 2022, symmetric for an encoder). At 128 bp
+    bins and 4 heads, the attention weight falls by e over 0.5, 2, 8 and 33 kb: a fixed prior that contact
+    decays with distance, which the query-key products can override."""
+    slopes = 2.0 ** (-8.0 * torch.arange(1, heads + 1, device=device, dtype=torch.float32) / heads)
+    pos = torch.arange(n, device=device, dtype=torch.float32)
+    return -slopes[:, None, None] * (pos[None, :] - pos[:, None]).abs()
+
+
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     """Rotate (B, H, N, Dh) by position."""
     x1, x2 = x.chunk(2, dim=-1)
@@ -122,15 +132,27 @@ class MultiHeadAttention(nn.Module):
     Self-attention by default; with ``context`` it is cross-attention (queries from ``x``, keys and values
     from ``context``; the same projections, so one module serves both). ``mask`` is a boolean tensor
     broadcastable to (B, H, Nq, Nk), True where a query may attend (padding and causal masks,
-    ``seq2track.seq2seq.model``). Rotary positions apply to self-attention only.
+    ``seq2track.seq2seq.model``). Rotary positions and the ALiBi distance bias (``alibi``) apply to
+    self-attention only.
     """
 
-    def __init__(self, dim: int, heads: int, attention_dropout: float, rotary: bool) -> None:
+    def __init__(self, dim: int, heads: int, attention_dropout: float, rotary: bool, alibi: bool = False) -> None:
         super().__init__()
-        self.heads, self.rotary, self.attention_dropout = heads, rotary, attention_dropout
+        self.heads, self.rotary, self.alibi, self.attention_dropout = heads, rotary, alibi, attention_dropout
         self.to_qkv = nn.Linear(dim, 3 * dim, bias=False)
         self.to_out = nn.Linear(dim, dim)
         self._tables: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._biases: dict[tuple, torch.Tensor] = {}
+
+    def _logit_bias(self, n: int, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor | None:
+        """What SDPA adds to the logits: the boolean ``mask`` alone, or the ALiBi bias with -inf where masked."""
+        if not self.alibi:
+            return mask
+        key = (n, x.device, x.dtype)
+        if key not in self._biases:  # depends only on length: compute once
+            self._biases[key] = alibi_bias(n, self.heads, x.device).to(x.dtype)
+        bias = self._biases[key]
+        return bias if mask is None else bias.masked_fill(~mask, float("-inf"))
 
     def _qkv(self, x: torch.Tensor, context: torch.Tensor | None = None
              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -152,7 +174,8 @@ class MultiHeadAttention(nn.Module):
                 mask: torch.Tensor | None = None) -> torch.Tensor:
         q, k, v = self._qkv(x, context)
         drop = self.attention_dropout if self.training else 0.0
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=drop)
+        bias = mask if context is not None else self._logit_bias(x.shape[1], x, mask)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=drop)
         return self.to_out(rearrange(out, "b h n d -> b n (h d)"))
 
     def attention_weights(self, x: torch.Tensor, context: torch.Tensor | None = None,
@@ -160,6 +183,8 @@ class MultiHeadAttention(nn.Module):
         """The full softmax attention (B, H, Nq, Nk) that ``forward`` applies (for figures and tests)."""
         q, k, _ = self._qkv(x, context)
         logits = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.shape[-1])
+        if self.alibi and context is None:
+            logits = logits + self._logit_bias(x.shape[1], x, None)
         if mask is not None:
             logits = logits.masked_fill(~mask, float("-inf"))
         return logits.softmax(dim=-1)
@@ -172,6 +197,8 @@ class MultiHeadAttention(nn.Module):
         q, k, _ = self._qkv(x)
         q = q[:, :, query_index]                                      # (B, H, Q, Dh)
         logits = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.shape[-1])
+        if self.alibi:
+            logits = logits + self._logit_bias(x.shape[1], x, None)[:, query_index]
         return logits.softmax(dim=-1)
 
 
