@@ -89,7 +89,7 @@ def _explicit_relative_attention(attn, x):
 
 
 def _explicit_attention(block, h):
-    """The full softmax matrix (B, H, N, N), computed the textbook way."""
+    """The full softmax matrix (B, H, N, N), computed the textbook way (the sink's column, if any, left out)."""
     attn = block.attn
     if isinstance(attn, RelativeMultiHeadAttention):
         return _explicit_relative_attention(attn, block.norm_attn(h))
@@ -98,33 +98,45 @@ def _explicit_attention(block, h):
         cos, sin = rotary_tables(h.shape[1], q.shape[-1])
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
     logits = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
+    n = h.shape[1]
     if attn.alibi:  # ALiBi: head h of H subtracts 2 ** (-8 h / H) per position of distance
-        n = h.shape[1]
         for head in range(attn.heads):
             slope = 2.0 ** (-8.0 * (head + 1) / attn.heads)
             for i in range(n):
                 for j in range(n):
                     logits[:, head, i, j] -= slope * abs(i - j)
+    if attn.sink_key is not None:  # one more logit per query: q . sink key, no position, zero value
+        sink = torch.einsum("bhqd,hd->bhq", q, attn.sink_key[0, :, 0]) / math.sqrt(q.shape[-1])
+        return torch.cat([logits, sink[..., None]], dim=-1).softmax(-1)[..., :n]
     return logits.softmax(-1)
 
 
-@pytest.mark.parametrize("positional,alibi", [("rotary", False), ("sinusoidal", False), ("enformer", False),
-                                              ("rotary", True), ("sinusoidal", True)])
-def test_attention_rows_equal_explicit_softmax(positional, alibi):
+ATTENTION_VARIANTS = [("rotary", {}), ("sinusoidal", {}), ("enformer", {}), ("rotary", {"alibi": True}),
+                      ("sinusoidal", {"alibi": True}), ("rotary", {"attention_sink": True}),
+                      ("rotary", {"alibi": True, "attention_sink": True})]
+
+
+@pytest.mark.parametrize("positional,extra", ATTENTION_VARIANTS)
+def test_attention_rows_equal_explicit_softmax(positional, extra):
     torch.manual_seed(0)
-    cfg = model_config_from("tiny", _tiny(positional, num_transformer_layers=2, alibi=alibi), num_tracks=2,
-                            crop_bins=4)
+    cfg = model_config_from("tiny", _tiny(positional, num_transformer_layers=2, **extra), num_tracks=2, crop_bins=4)
     model = Seq2Track(cfg).eval()
     for block in model.transformer:  # Enformer zero-initialises the output projection: make it count
         torch.nn.init.normal_(block.attn.to_out.weight, std=0.2)
+        if getattr(block.attn, "sink_key", None) is not None:   # and the sink starts at zero: make it count
+            torch.nn.init.normal_(block.attn.sink_key, std=2.0)
     x = _input(2, 4096)
     query = torch.tensor([0, 7, 31])
     rows = model.attention_rows(x, query)
     assert rows.shape == (2, 2, cfg.num_heads, 3, 32)
+    if cfg.attention_sink:   # the sink takes a share: rows sum to less than 1
+        assert (rows.sum(-1) < 0.99).any() and (rows.sum(-1) <= 1 + 1e-6).all()
     h = model._grid(x)
     for layer, block in enumerate(model.transformer):
         full = _explicit_attention(block, h)
         torch.testing.assert_close(rows[:, layer], full[:, :, query], atol=1e-5, rtol=1e-5)
+        if positional != "enformer":
+            torch.testing.assert_close(block.attn.attention_weights(block.norm_attn(h)), full, atol=1e-5, rtol=1e-5)
         h = block(h)
     # the explicit rows, run through values, reproduce the fused forward of the first block
     block = model.transformer[0]
@@ -184,6 +196,8 @@ def test_config_errors():
         model_config_from("tiny", {"positional": "enformer"})
     with pytest.raises(ConfigError, match="model.alibi"):
         model_config_from("tiny", {"positional": "enformer", "dim": 48, "alibi": True})
+    with pytest.raises(ConfigError, match="model.attention_sink"):
+        model_config_from("tiny", {"positional": "enformer", "dim": 48, "attention_sink": True})
 
 
 def test_alibi_alone_weights_keys_by_exp_of_minus_slope_times_distance():

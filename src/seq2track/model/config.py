@@ -44,6 +44,7 @@ class ModelConfig:
     norm: str = "batch"                # conv blocks: batch (Enformer) | layer (per position, over channels)
     pointwise_norm: str = ""           # the conv block before the heads: batch | layer; "" = as ``norm``
     alibi: bool = False                # ALiBi distance bias on the attention logits (rotary | sinusoidal only)
+    attention_sink: bool = False       # a learned key with zero value per head (rotary | sinusoidal only)
 
     def __post_init__(self) -> None:
         if self.positional not in POSITIONAL_MODES:
@@ -62,9 +63,10 @@ class ModelConfig:
         if self.dim % self.num_heads or (self.dim // self.num_heads) % 2:
             raise ConfigError("model.dim", f"dim {self.dim} must split into {self.num_heads} heads of even size",
                               "change dim or num_heads")
-        if self.alibi and self.positional == "enformer":
-            raise ConfigError("model.alibi", "the ALiBi bias is not combined with positional 'enformer' (its "
-                              "relative basis already models distance)", "use positional rotary or sinusoidal")
+        for key in ("alibi", "attention_sink"):
+            if getattr(self, key) and self.positional == "enformer":
+                raise ConfigError(f"model.{key}", "is not available with positional 'enformer' (its own attention "
+                                  "module)", "use positional rotary or sinusoidal")
         if self.positional == "enformer" and (self.dim // self.num_heads) % 6:
             raise ConfigError("model.dim", f"positional 'enformer' needs dim / num_heads divisible by 6 "
                               f"(got {self.dim // self.num_heads})", "change dim or num_heads")

@@ -132,25 +132,34 @@ class MultiHeadAttention(nn.Module):
     Self-attention by default; with ``context`` it is cross-attention (queries from ``x``, keys and values
     from ``context``; the same projections, so one module serves both). ``mask`` is a boolean tensor
     broadcastable to (B, H, Nq, Nk), True where a query may attend (padding and causal masks,
-    ``seq2track.seq2seq.model``). Rotary positions and the ALiBi distance bias (``alibi``) apply to
-    self-attention only.
+    ``seq2track.seq2seq.model``). Rotary positions, the ALiBi distance bias (``alibi``) and the attention sink
+    (``sink``) apply to self-attention only.
+
+    ``sink``: one more key per head, learned and without position, whose value is zero (softmax-off-by-one,
+    Miller 2023; attention sinks, Xiao et al. 2024). Weight a query puts there is dropped, so the output can
+    be a sum of what the attended positions carry rather than an average that a new key dilutes. Attention
+    rows returned for figures leave the sink out (they sum to 1 minus the sink's share).
     """
 
-    def __init__(self, dim: int, heads: int, attention_dropout: float, rotary: bool, alibi: bool = False) -> None:
+    def __init__(self, dim: int, heads: int, attention_dropout: float, rotary: bool, alibi: bool = False,
+                 sink: bool = False) -> None:
         super().__init__()
         self.heads, self.rotary, self.alibi, self.attention_dropout = heads, rotary, alibi, attention_dropout
         self.to_qkv = nn.Linear(dim, 3 * dim, bias=False)
         self.to_out = nn.Linear(dim, dim)
+        self.sink_key = nn.Parameter(torch.zeros(1, heads, 1, dim // heads)) if sink else None
         self._tables: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
         self._biases: dict[tuple, torch.Tensor] = {}
 
     def _logit_bias(self, n: int, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor | None:
-        """What SDPA adds to the logits: the boolean ``mask`` alone, or the ALiBi bias with -inf where masked."""
+        """What SDPA adds to the logits: the boolean ``mask`` alone, or the ALiBi bias with -inf where masked
+        (and a zero column for the sink)."""
         if not self.alibi:
             return mask
         key = (n, x.device, x.dtype)
         if key not in self._biases:  # depends only on length: compute once
-            self._biases[key] = alibi_bias(n, self.heads, x.device).to(x.dtype)
+            bias = alibi_bias(n, self.heads, x.device).to(x.dtype)
+            self._biases[key] = F.pad(bias, (0, 1)) if self.sink_key is not None else bias
         bias = self._biases[key]
         return bias if mask is None else bias.masked_fill(~mask, float("-inf"))
 
@@ -168,6 +177,9 @@ class MultiHeadAttention(nn.Module):
                 self._tables[key] = rotary_tables(x.shape[1], q.shape[-1], x.device)
             cos, sin = self._tables[key]
             q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+        if self.sink_key is not None and context is None:   # the sink: last key, zero value
+            k = torch.cat([k, self.sink_key.to(k.dtype).expand(k.shape[0], -1, -1, -1)], dim=2)
+            v = F.pad(v, (0, 0, 0, 1))
         return q, k, v
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,
@@ -187,7 +199,7 @@ class MultiHeadAttention(nn.Module):
             logits = logits + self._logit_bias(x.shape[1], x, None)
         if mask is not None:
             logits = logits.masked_fill(~mask, float("-inf"))
-        return logits.softmax(dim=-1)
+        return logits.softmax(dim=-1)[..., :k.shape[2] - (self.sink_key is not None and context is None)]
 
     def attention_probs(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
         """Softmax attention rows for the chosen query positions: (B, H, Q, N).
@@ -199,7 +211,7 @@ class MultiHeadAttention(nn.Module):
         logits = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.shape[-1])
         if self.alibi:
             logits = logits + self._logit_bias(x.shape[1], x, None)[:, query_index]
-        return logits.softmax(dim=-1)
+        return logits.softmax(dim=-1)[..., :x.shape[1]]
 
 
 class TransformerBlock(nn.Module):

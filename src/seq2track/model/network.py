@@ -55,7 +55,8 @@ def _attention(cfg: ModelConfig) -> nn.Module:
                                           cfg.positional_dropout)
     if cfg.key_dim and cfg.key_dim != cfg.head_dim:
         raise ValueError("key_dim other than dim / num_heads is only supported with positional 'enformer'")
-    return MultiHeadAttention(cfg.dim, cfg.num_heads, cfg.attention_dropout, cfg.positional == "rotary", cfg.alibi)
+    return MultiHeadAttention(cfg.dim, cfg.num_heads, cfg.attention_dropout, cfg.positional == "rotary", cfg.alibi,
+                              cfg.attention_sink)
 
 
 class Seq2Track(nn.Module):
