@@ -158,7 +158,7 @@ class MultiHeadAttention(nn.Module):
             return mask
         key = (n, x.device, x.dtype)
         if key not in self._biases:  # depends only on length: compute once
-            bias = alibi_bias(n, self.heads, x.device).to(x.dtype)
+            bias = alibi_bias(n, self.heads, x.device).to(x.dtype)[None]   # 4-d: SDPA's CPU kernel ~1.6x faster
             self._biases[key] = F.pad(bias, (0, 1)) if self.sink_key is not None else bias
         bias = self._biases[key]
         return bias if mask is None else bias.masked_fill(~mask, float("-inf"))
@@ -210,7 +210,7 @@ class MultiHeadAttention(nn.Module):
         q = q[:, :, query_index]                                      # (B, H, Q, Dh)
         logits = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.shape[-1])
         if self.alibi:
-            logits = logits + self._logit_bias(x.shape[1], x, None)[:, query_index]
+            logits = logits + self._logit_bias(x.shape[1], x, None)[:, :, query_index]
         return logits.softmax(dim=-1)[..., :x.shape[1]]
 
 
