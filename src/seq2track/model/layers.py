@@ -199,7 +199,7 @@ class MultiHeadAttention(nn.Module):
             logits = logits + self._logit_bias(x.shape[1], x, None)
         if mask is not None:
             logits = logits.masked_fill(~mask, float("-inf"))
-        return logits.softmax(dim=-1)[..., :k.shape[2] - (self.sink_key is not None and context is None)]
+        return logits.softmax(dim=-1)[..., :(x if context is None else context).shape[1]]   # the sink left out
 
     def attention_probs(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
         """Softmax attention rows for the chosen query positions: (B, H, Q, N).
