@@ -11,7 +11,7 @@ from seq2track.data.dataset import WindowDataset
 from seq2track.data.encoding import decode, encode, n_fraction, one_hot, reverse_complement_codes
 from seq2track.data.targets import pool_bins, transform, untransform
 from seq2track.data.spec import DataSpec, TrackSpec
-from seq2track.data.windows import WindowSpec, assign_splits, drop_blacklisted, make_windows, tile
+from seq2track.data.windows import WindowSpec, assign_splits, covering_rows, drop_blacklisted, make_windows, tile
 from seq2track.errors import ConfigError
 from seq2track.io.fasta import Genome
 
@@ -64,6 +64,26 @@ def test_tile_blacklist_split():
     assert s.set_index("chrom")["split"].to_dict() == {"c1": "train", "c2": "valid"}
     with pytest.raises(ConfigError, match="both valid and test"):
         assign_splits(kept, valid=["c2"], test=["c2"])
+
+
+def _predicted_bins(windows: pd.DataFrame, spec: WindowSpec) -> set:
+    return {(c, b) for c, s, e in windows[["chrom", "start", "end"]].itertuples(index=False)
+            for b in range((s + spec.crop_bp) // spec.bin_size_bp, (e - spec.crop_bp) // spec.bin_size_bp)}
+
+
+def test_covering_rows_keep_every_predicted_bin_in_fewer_windows():
+    spec = WindowSpec(length_bp=98_304, stride_bp=32_768, bin_size_bp=128, crop_bins=64)
+    w = tile({"c1": 1_500_000, "c2": 400_000}, spec.length_bp, spec.stride_bp)
+    w = w.drop(index=[5, 6, 7, 8]).sample(frac=1.0, random_state=0)   # a blacklisted stretch; any order
+    rows = covering_rows(w, spec)
+    kept = w.iloc[rows]
+    assert _predicted_bins(kept, spec) == _predicted_bins(w, spec)
+    c1 = kept[kept.chrom == "c1"].sort_values("start")["start"].tolist()
+    assert c1[:4] == [0, 65_536, 131_072, 294_912]   # every second tile, then the first one after the gap
+    assert len(kept) <= len(w) // 2 + 3
+    alone = WindowSpec(length_bp=98_304, stride_bp=98_304, bin_size_bp=128, crop_bins=64)
+    disjoint = tile({"c1": 1_000_000}, alone.length_bp, alone.stride_bp)
+    assert covering_rows(disjoint, alone).tolist() == list(range(len(disjoint)))   # nothing to drop
 
 
 def test_make_windows_drops_n_rich(tiny_genome):

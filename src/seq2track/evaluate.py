@@ -12,10 +12,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
+from torch.utils.data import Subset  # noqa: E402
 
 from seq2track.data.dataset import SPLITS, WindowDataset, read_split_windows, read_window_targets  # noqa: E402
 from seq2track.data.spec import DataSpec, TrackSpec  # noqa: E402
-from seq2track.data.windows import WindowSpec  # noqa: E402
+from seq2track.data.windows import WindowSpec, covering_rows  # noqa: E402
 from seq2track.evaluate_tss import tss_metrics  # noqa: E402
 from seq2track.io.atomic import atomic_path  # noqa: E402
 from seq2track.metrics import pearson_per_track  # noqa: E402
@@ -24,9 +25,11 @@ from seq2track.model.network import Seq2Track  # noqa: E402
 
 
 def split_predictions(model: Seq2Track, data_dir: str | os.PathLike, split: str, device: torch.device,
-                      batch_size: int = 4, rc_average: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(predictions, targets), each (N, out_bins, T), for every window of ``split``."""
-    return predict_dataset(model, WindowDataset(data_dir, split), batch_size, device, rc_average)
+                      batch_size: int = 4, rc_average: bool = True, rows: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """(predictions, targets), each (N, out_bins, T), for every window of ``split`` (or those at ``rows``)."""
+    dataset = WindowDataset(data_dir, split)
+    return predict_dataset(model, dataset if rows is None else Subset(dataset, rows), batch_size, device, rc_average)
 
 
 def metrics_table(pred: np.ndarray, obs: np.ndarray, tracks: list[str], split: str) -> pd.DataFrame:
@@ -57,12 +60,18 @@ def evaluate_splits(model: Seq2Track, data_dir: str | os.PathLike, device: torch
                     ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
     """The metrics table of every split (with the noise ceiling when ``expected_bigwigs`` are given), the
     TSS-level table of every split (``evaluate_tss.tss_metrics``; empty without ``tss``) and the test
-    split's (predictions, targets, windows)."""
+    split's (predictions, targets, windows).
+
+    The training split is evaluated on ``covering_rows`` of its windows: every bin its overlapping tiles
+    predict, in about half the windows at the demo's stride (it is the largest split, and its figures are a
+    check for under- or over-fitting). Validation and test use every window."""
     spec = DataSpec.read(Path(data_dir) / "meta.json")
     tables, tss_tables, test = [], [], None
     for split in SPLITS:
         windows = read_split_windows(data_dir, split)
-        pred, obs = split_predictions(model, data_dir, split, device, batch_size, rc_average)
+        rows = covering_rows(windows, spec.window) if split == "train" else None
+        pred, obs = split_predictions(model, data_dir, split, device, batch_size, rc_average, rows)
+        windows = windows if rows is None else windows.iloc[rows].reset_index(drop=True)
         table = metrics_table(pred, obs, spec.track_ids, split)
         if expected_bigwigs:
             table["noise_ceiling_r"] = noise_ceiling(expected_bigwigs, spec.tracks, windows, spec.window, obs)
