@@ -151,6 +151,33 @@ def test_attention_rows_equal_explicit_softmax(positional, extra):
     torch.testing.assert_close(out, block.attn(block.norm_attn(h0)), atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("positional,extra", ATTENTION_VARIANTS + [("rotary", {"num_transformer_layers": 0}),
+                                                              ("rotary", {"pointwise_norm": "batch"})])
+def test_forward_from_tower_at_a_few_bins_equals_the_full_forward_there(positional, extra):
+    torch.manual_seed(1)
+    cfg = model_config_from("tiny", _tiny(positional, **{"num_transformer_layers": 2, **extra}), num_tracks=2,
+                            crop_bins=4)
+    model = Seq2Track(cfg).double()
+    for module in model.modules():   # trained-looking statistics and projections, so that every part counts
+        if isinstance(module, torch.nn.BatchNorm1d):
+            module.running_mean.normal_(0, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+    for block in model.transformer:
+        torch.nn.init.normal_(block.attn.to_out.weight, std=0.2)
+        if getattr(block.attn, "sink_key", None) is not None:
+            torch.nn.init.normal_(block.attn.sink_key, std=2.0)
+    x = _input(3, 4096, seed=2).double()
+    bins = [0, 5, 6, 23, 5]   # any order, repeats allowed (RC averaging asks for mirrored bins)
+    with pytest.raises(ValueError, match="eval mode"):
+        model.forward_from_tower(model.tower_features(x), bins)
+    model.eval()
+    with torch.no_grad():
+        full = model(x)
+        got = model.forward_from_tower(model.tower_features(x), bins)
+    assert got.shape == (3, len(bins), 2)
+    torch.testing.assert_close(got, full[:, bins], rtol=1e-10, atol=1e-12)
+
+
 def test_checkpoint_round_trip(tmp_path):
     cfg = model_config_from("tiny", num_tracks=2, crop_bins=4)
     model = Seq2Track(cfg).eval()

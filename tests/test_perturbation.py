@@ -61,6 +61,11 @@ def test_scores_are_the_log_fold_change_of_the_tss_prediction(tmp_path):
         out = predict_onehot(model, x, rc_average=True)[:, centre, 0]
     expect = np.log2((out[0].item() + PSEUDOCOUNT) / (out[1].item() + PSEUDOCOUNT))
     assert np.isclose(got[0], expect, rtol=1e-9) and abs(got[0]) > 1e-7  # next to the TSS: it matters
+    three = perturbation_scores(model, store, genes, pairs, SPEC, 0, torch.device("cpu"), batch_size=3, seed=5,
+                                tss_bins=3)   # the TSS bin and its neighbours, summed
+    with torch.no_grad():
+        sums = predict_onehot(model, x, rc_average=True)[:, centre - 1:centre + 2, 0].sum(1)
+    assert np.isclose(three[0], np.log2((sums[0].item() + PSEUDOCOUNT) / (sums[1].item() + PSEUDOCOUNT)), rtol=1e-9)
     # with the track's transform, the fold change is the one of the signal the targets were made from
     target = TrackSpec("cage", scale=0.5, clip_soft=float(out[1].item()) * 0.9)
     signal = untransform(out[:, None].numpy(), target.scale, target.clip_soft)[:, 0]

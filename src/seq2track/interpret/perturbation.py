@@ -64,10 +64,9 @@ def _reaches(start, tree: dict, target) -> bool:
     return True
 
 
-def _tss_value(preds: torch.Tensor, centre: int, half: int, track: int, target: TrackSpec | None = None
-               ) -> np.ndarray:
-    """Sum of the TSS bins per row; with ``target``, of the bins mapped back to the track's signal scale."""
-    values = preds[:, centre - half:centre + half + 1, track].double().cpu().numpy()
+def _tss_value(preds: torch.Tensor, track: int, target: TrackSpec | None = None) -> np.ndarray:
+    """Sum of the (TSS) bins per row; with ``target``, of the bins mapped back to the track's signal scale."""
+    values = preds[:, :, track].double().cpu().numpy()
     if target is not None:
         values = untransform(values, target.scale, target.clip_soft)
     return values.sum(axis=1)
@@ -90,8 +89,9 @@ def spliced_features(model: Seq2Track, ref: torch.Tensor, codes: np.ndarray, lo:
 
 @torch.no_grad()
 def _perturbed_predictions(model: Seq2Track, ref: np.ndarray, changes: list[tuple[np.ndarray, int, int]],
-                           device: torch.device, batch_size: int) -> torch.Tensor:
-    """RC-averaged predictions (1 + len(changes), out_bins, T) of ``ref`` and of each (codes, lo, hi) change."""
+                           device: torch.device, batch_size: int, bins: list[int]) -> torch.Tensor:
+    """RC-averaged predictions (1 + len(changes), len(bins), T) at output ``bins`` of ``ref`` and of each
+    (codes, lo, hi) change; only those bins are computed after the last attention (``forward_from_tower``)."""
     dtype, length = next(model.parameters()).dtype, len(ref)
     strands = []
     for codes in (ref, reverse_complement_codes(ref)):
@@ -101,11 +101,13 @@ def _perturbed_predictions(model: Seq2Track, ref: np.ndarray, changes: list[tupl
         features.append([spliced_features(model, strands[0], codes, lo, hi),
                          spliced_features(model, strands[1], reverse_complement_codes(codes), length - hi,
                                           length - lo)])
+    out_bins = length // model.cfg.bin_size_bp - 2 * model.cfg.crop_bins
+    mirrored = [out_bins - 1 - b for b in bins]   # a forward-strand bin's place on the reverse strand
     preds = []
-    for i in range(0, len(features), batch_size):
+    for i in range(0, len(features), batch_size):   # forward strands, then reverse ones at the mirrored bins
         part = features[i:i + batch_size]
-        both = model.forward_from_tower(torch.stack([f for f, _ in part] + [r for _, r in part]))
-        preds.append(0.5 * (both[:len(part)] + both[len(part):].flip(1)))
+        both = model.forward_from_tower(torch.stack([f for f, _ in part] + [r for _, r in part]), bins + mirrored)
+        preds.append(0.5 * (both[:len(part), :len(bins)] + both[len(part):, len(bins):]))
     return torch.cat(preds)
 
 
@@ -140,7 +142,7 @@ def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.Data
             changed = ref.copy()
             changed[lo:hi] = dinucleotide_shuffle(ref[lo:hi], rng)
             changes.append((changed, lo, hi))
-        values = _tss_value(_perturbed_predictions(model, ref, changes, device, batch_size), centre, half, track,
-                            target)
+        bins = list(range(centre - half, centre + half + 1))
+        values = _tss_value(_perturbed_predictions(model, ref, changes, device, batch_size, bins), track, target)
         scores[group.index] = np.log2((values[0] + PSEUDOCOUNT) / (values[1:] + PSEUDOCOUNT))
     return scores

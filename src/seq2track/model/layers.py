@@ -190,6 +190,15 @@ class MultiHeadAttention(nn.Module):
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=drop)
         return self.to_out(rearrange(out, "b h n d -> b n (h d)"))
 
+    def forward_rows(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
+        """``forward``'s output (B, Q, D) at the chosen query positions only (self-attention): every key still
+        counts, but only Q query rows are computed."""
+        q, k, v = self._qkv(x)
+        bias = self._logit_bias(x.shape[1], x, None)
+        out = F.scaled_dot_product_attention(q[:, :, query_index], k, v,
+                                             attn_mask=None if bias is None else bias[:, :, query_index])
+        return self.to_out(rearrange(out, "b h n d -> b n (h d)"))
+
     def attention_weights(self, x: torch.Tensor, context: torch.Tensor | None = None,
                           mask: torch.Tensor | None = None) -> torch.Tensor:
         """The full softmax attention (B, H, Nq, Nk) that ``forward`` applies (for figures and tests)."""
@@ -229,6 +238,12 @@ class TransformerBlock(nn.Module):
         h = self.norm_attn(x)
         x = x + self.drop_attn(self.attn(h) if mask is None else self.attn(h, mask=mask))
         return x + self.ffn(x)
+
+    def forward_rows(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
+        """``forward``'s output (B, Q, D) at the chosen positions only (no mask): what a caller that reads a
+        few output bins needs from the last block, for Q / N of its attention and feed-forward work."""
+        x_rows = x[:, query_index] + self.drop_attn(self.attn.forward_rows(self.norm_attn(x), query_index))
+        return x_rows + self.ffn(x_rows)
 
     def attention_probs(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
         """Attention rows (B, H, Q, N) this block computes on input ``x``."""

@@ -137,7 +137,10 @@ class Seq2Track(nn.Module):
     def _head(self, h: torch.Tensor) -> torch.Tensor:
         """Transformer output (B, N, D) -> cropped embeddings (B, N - 2 crop, 2D)."""
         c = self.cfg.crop_bins
-        h = h[:, c:h.shape[1] - c]
+        return self._pointwise_bins(h[:, c:h.shape[1] - c])
+
+    def _pointwise_bins(self, h: torch.Tensor) -> torch.Tensor:
+        """(B, n, D) -> (B, n, 2D): the pointwise block before the heads, bin by bin (in eval mode)."""
         return rearrange(self.pointwise(rearrange(h, "b n d -> b d n")), "b d n -> b n d")
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
@@ -154,10 +157,23 @@ class Seq2Track(nn.Module):
         """One-hot (B, L, 4) or uint8 codes (B, L) -> predicted rates of the primary head (B, out_bins, tracks)."""
         return self._rates(self.head(self.embed(x)))
 
-    def forward_from_tower(self, features: torch.Tensor) -> torch.Tensor:
+    def forward_from_tower(self, features: torch.Tensor, out_bins: list[int] | None = None) -> torch.Tensor:
         """``forward`` from ``tower_features`` (B, D, N): the transformer and heads only (in-silico
-        perturbation reruns the tower only around the changed bases, ``interpret.perturbation``)."""
-        return self._rates(self.head(self._embed_grid(self._transformer_input(features))))
+        perturbation reruns the tower only around the changed bases, ``interpret.perturbation``).
+
+        With ``out_bins`` (output-bin indices; eval mode), only those bins (B, len(out_bins), tracks): after the
+        last attention nothing mixes bins, so the last block computes only their queries and feed-forward, and
+        the pointwise head only their bins. The same numbers as ``forward(...)[:, out_bins]``."""
+        h = self._transformer_input(features)
+        if out_bins is None:
+            return self._rates(self.head(self._embed_grid(h)))
+        if self.training:
+            raise ValueError("forward_from_tower(out_bins=...) is for eval mode (batch statistics mix bins)")
+        rows = torch.as_tensor(out_bins, device=h.device) + self.cfg.crop_bins
+        for block in self.transformer[:-1]:
+            h = block(h)
+        h = self.transformer[-1].forward_rows(h, rows) if len(self.transformer) else h[:, rows]
+        return self._rates(self.head(self._pointwise_bins(h)))
 
     def forward_heads(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Rates of every head {name: (B, out_bins, tracks)} from one trunk pass (e.g. human and mouse)."""

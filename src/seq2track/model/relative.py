@@ -103,6 +103,11 @@ class RelativeMultiHeadAttention(nn.Module):
                                              scale=1.0)
         return self.to_out(rearrange(out, "b h n d -> b n (h d)"))
 
+    def forward_rows(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
+        """``forward``'s output (B, Q, D) at the chosen query positions only (in eval mode: no dropout)."""
+        v = self._project(x)[2]
+        return self.to_out(rearrange(self.attention_probs(x, query_index) @ v, "b h n d -> b n (h d)"))
+
     def attention_probs(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
         """Softmax attention rows (B, H, Q, N) for the chosen query positions only."""
         q, k, _ = self._project(x)
