@@ -2,7 +2,8 @@
 
     python bench/interpret_speed.py [--preset demo] [--genes 16] [--pairs-per-gene 6] [--checkpoint ...]
 
-In-silico perturbation (``ism_shuffle``) costs one RC-averaged window per pair plus one per gene; it is
+Attention: each aggregation alone, and all three from one pass (``attention_all_three``, as the interpret
+rule runs them). In-silico perturbation (``ism_shuffle``) costs one RC-averaged window per pair plus one per gene; it is
 reported as genes/s and pairs/s with ``--pairs-per-gene`` elements at +-5, +-15, +-30 kb of each TSS, next to
 the baseline it replaced, whole forward passes of every perturbed window (``ism_full_forward``, the same
 shuffles): ``splice_speedup`` is their time ratio and ``splice_max_abs_diff`` the largest score difference.
@@ -87,6 +88,8 @@ def main() -> None:
                               "gene": [f"G{i}" for i in range(args.genes)]})
         runs = {f"attention_{a}": lambda a=a: tss_attention(model, genome, genes, spec, device, args.batch_size, (a,))
                 for a in ("mean", "last_layer", "rollout")}
+        runs["attention_all_three"] = lambda: tss_attention(model, genome, genes, spec, device, args.batch_size,
+                                                            ("mean", "last_layer", "rollout"))   # as the rule
         runs["grad_x_input_rc"] = lambda: tss_contributions(model, genome, genes, spec, 0, device, args.batch_size)
         offsets = np.array([5_000, -5_000, 15_000, -15_000, 30_000, -30_000])[:args.pairs_per_gene]
         pairs = pd.DataFrame([{"chrTSS": "chrB", "gene": g.gene, "chromStart": g.tss + o - 150,

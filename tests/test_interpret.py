@@ -72,6 +72,12 @@ def test_tss_attention_rows_sum_to_one(tiny_genome):
     for name, rows in prof.items():
         assert rows.shape == (2, SPEC.n_bins), name
         np.testing.assert_allclose(rows.sum(axis=1), 1.0, rtol=1e-5)
+    # one pass serves all three: each equals the aggregation computed alone, and they differ from each other
+    for name in prof:
+        alone = tss_attention(model, Genome(tiny_genome), genes, SPEC, torch.device("cpu"), batch_size=2,
+                              aggregations=(name,))[name]
+        np.testing.assert_allclose(prof[name], alone, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(prof["mean"], prof["last_layer"]) and not np.allclose(prof["mean"], prof["rollout"])
 
 
 def test_rollout_of_one_layer_is_half_attention_plus_identity():

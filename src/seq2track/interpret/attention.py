@@ -96,14 +96,28 @@ def tss_query_bins(spec: WindowSpec, tss_bins: int = 1, shift_bp: int = 0) -> li
 
 def aggregate_rows(model: Seq2Track, x: torch.Tensor, query_bins: int | list[int], aggregation: str) -> torch.Tensor:
     """Attention of the query bin(s) over all key bins (B, N), averaged over queries, by one aggregation."""
+    return aggregate_all(model, x, query_bins, (aggregation,))[aggregation]
+
+
+def aggregate_all(model: Seq2Track, x: torch.Tensor, query_bins: int | list[int], aggregations: tuple[str, ...]
+                  ) -> dict[str, torch.Tensor]:
+    """``aggregate_rows`` for several aggregations from one pass: every row of every layer when rollout is
+    asked for (mean and last layer then read their query rows from it), else the query rows only."""
     queries = [query_bins] if isinstance(query_bins, int) else list(query_bins)
-    if aggregation == "rollout":  # needs every row of every layer
-        n = x.shape[1] // model.cfg.bin_size_bp
-        return rollout(model.attention_rows(x, torch.arange(n, device=x.device)))[:, queries].mean(dim=1)
-    attn = model.attention_rows(x, torch.tensor(queries, device=x.device))  # (B, layers, heads, Q, N)
-    if aggregation == "last_layer":
-        return attn[:, -1].mean(dim=(1, 2))
-    return attn.mean(dim=(1, 2, 3))
+    every = "rollout" in aggregations
+    n = x.shape[1] // model.cfg.bin_size_bp
+    attn = model.attention_rows(x, torch.arange(n, device=x.device) if every else
+                                torch.tensor(queries, device=x.device))   # (B, layers, heads, Q or N, N)
+    picked = attn[:, :, :, queries] if every else attn
+    out = {}
+    for aggregation in aggregations:
+        if aggregation == "rollout":
+            out[aggregation] = rollout(attn)[:, queries].mean(dim=1)
+        elif aggregation == "last_layer":
+            out[aggregation] = picked[:, -1].mean(dim=(1, 2))
+        else:
+            out[aggregation] = picked.mean(dim=(1, 2, 3))
+    return out
 
 
 @torch.no_grad()
@@ -117,11 +131,15 @@ def tss_attention(model: Seq2Track, genome: SequenceSource, tss: pd.DataFrame, s
     Aggregations: mean over layers and heads (as Enformer), last layer, attention rollout.
     """
     model.eval()
+    if not aggregations:
+        return {}
 
-    def compute(part: pd.DataFrame, shift_bp: int, aggregation: str) -> np.ndarray:
+    def compute(part: pd.DataFrame, shift_bp: int) -> np.ndarray:   # (genes, aggregations x n_bins)
         query = tss_query_bins(spec, tss_bins, shift_bp)
-        return np.concatenate([aggregate_rows(model, torch.from_numpy(one_hot(codes)).to(device), query,
-                                              aggregation).float().cpu().numpy()
-                               for codes in tss_window_batches(genome, part, spec, batch_size)])
+        batches = (aggregate_all(model, torch.from_numpy(one_hot(codes)).to(device), query, aggregations)
+                   for codes in tss_window_batches(genome, part, spec, batch_size))
+        return np.concatenate([torch.cat([b[a] for a in aggregations], dim=1).float().cpu().numpy() for b in batches])
 
-    return {a: by_shift(tss, lambda part, shift, a=a: compute(part, shift, a), spec.n_bins) for a in aggregations}
+    n = spec.n_bins
+    every = by_shift(tss, compute, len(aggregations) * n)
+    return {a: every[:, i * n:(i + 1) * n] for i, a in enumerate(aggregations)}

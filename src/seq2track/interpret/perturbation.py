@@ -6,8 +6,9 @@ same first and last base; motif grammar destroyed), and the score is the log2 fo
 track (CAGE-like) at the TSS bin(s), reference over perturbed, reverse-complement averaged: positive when
 removing the element lowers expression, as for an enhancer. This is the quantity a CRISPRi screen measures
 (Enformer, Avsec et al. 2021; Karollus et al. 2023). One gene's perturbed windows are predicted together,
-and the convolutional tower reruns only around each changed element (its features are local): the same
-numbers as full forward passes at a fraction of the cost.
+the convolutional tower reruns only around each changed element (its features are local), and after the last
+attention only the TSS bins are computed (nothing mixes bins there): the same numbers as full forward passes
+at a fraction of the cost.
 """
 
 from __future__ import annotations
