@@ -25,9 +25,12 @@ def _output_bin(offset_bp: int, spec: WindowSpec) -> int:
 
 
 def gradient_x_input(model: Seq2Track, x: torch.Tensor, out_bin: int | slice, track: int) -> torch.Tensor:
-    """(B, L, 4) one-hot -> (B, L) contributions of each base to output[:, out_bin, track] (summed over bins)."""
+    """(B, L, 4) one-hot -> (B, L) contributions of each base to output[:, out_bin, track] (summed over bins).
+    The model must be in eval mode: only the explained bins are computed after the last attention
+    (``Seq2Track.forward_from_tower``), forward and backward."""
+    bins = [out_bin] if isinstance(out_bin, int) else list(range(out_bin.start, out_bin.stop))
     x = x.detach().clone().requires_grad_(True)
-    model(x)[:, out_bin, track].sum().backward()
+    model.forward_from_tower(model.tower_features(x), bins)[:, :, track].sum().backward()
     return (x.grad * x).sum(dim=-1).detach()
 
 
