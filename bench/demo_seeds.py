@@ -60,14 +60,16 @@ def _parse_overrides(items: list[str]) -> dict:
     return {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in items)}
 
 
-def ensure_dataset(config: dict) -> Path:
-    """The demo dataset and the prepared files the evaluation and interpretation read (built when missing)."""
+def ensure_dataset(config: dict, config_path: str) -> Path:
+    """The demo dataset and the prepared files the evaluation and interpretation read (built when missing,
+    by snakemake with ``config_path``, so that another demo config builds its own genome and dataset)."""
     data, res = Path("results") / config["run"] / "dataset", Path("resources") / config["genome"]["name"]
     tracks = pd.read_csv(REPO / config["tracks"], sep="\t")["id"] if (REPO / config["tracks"]).exists() else []
     targets = [data / "meta.json", res / "tss.bed", res / "enhancers.tsv", res / "genome.fa.gz.fai",
                *(res / "tracks" / f"{t}.bw" for t in tracks)]
     if not all((REPO / t).exists() for t in targets):
-        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *map(str, targets)], cwd=REPO, check=True)
+        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile",
+                        str(Path(config_path).resolve()), *map(str, targets)], cwd=REPO, check=True)
     return REPO / data
 
 
@@ -207,7 +209,7 @@ def main() -> None:
     if args.epochs:
         overrides["epochs"] = args.epochs
     config["model"]["overrides"] = {**(config["model"].get("overrides") or {}), **_parse_overrides(args.model)}
-    data = ensure_dataset(config)
+    data = ensure_dataset(config, args.config)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.out or tmp)
         runs = [evaluate_seed(config, data, int(s), root / f"seed{s}",
