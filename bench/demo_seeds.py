@@ -68,8 +68,8 @@ def ensure_dataset(config: dict, config_path: str) -> Path:
     targets = [data / "meta.json", res / "tss.bed", res / "enhancers.tsv", res / "genome.fa.gz.fai",
                *(res / "tracks" / f"{t}.bw" for t in tracks)]
     if not all((REPO / t).exists() for t in targets):
-        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile",
-                        str(Path(config_path).resolve()), *map(str, targets)], cwd=REPO, check=True)
+        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2",   # "=": the option takes several
+                        f"--configfile={Path(config_path).resolve()}", *map(str, targets)], cwd=REPO, check=True)
     return REPO / data
 
 
