@@ -5,6 +5,7 @@
     python bench/demo_seeds.py --seeds 1,2,3 --interpret   # also score each seed's enhancer interpretation
     python bench/demo_seeds.py --seeds 3 --out DIR --reuse --interpret --interpret-on chr1 --interpret-genes 60
                                                     # an already trained seed, scored on its training chromosome
+    python bench/demo_seeds.py --config other.yaml  # another demo config (own run, genome name, sources)
 
 Builds the demo dataset once (``snakemake results/demo/dataset/meta.json``, unless present), then per seed
 trains with the config's ``train`` section (seed replaced; ``--train`` overrides keys) and reports per track:
