@@ -7,9 +7,9 @@
                                                     # an already trained seed, scored on its training chromosome
     python bench/demo_seeds.py --config other.yaml  # another demo config (own run, genome name, sources)
 
-Builds the demo dataset once (``snakemake results/demo/dataset/meta.json``, unless present), then per seed
-trains with the config's ``train`` section (seed replaced; ``--train`` overrides keys) and reports per track:
-test Pearson r of the best checkpoint (reverse-complement averaged, as the evaluate rule), its fraction of
+Builds the demo dataset once (``snakemake results/<run>/dataset/meta.json`` with ``--config``, unless present),
+then per seed trains with the config's ``train`` section (seed replaced; ``--train`` overrides keys) and reports
+per track: test Pearson r of the best checkpoint (reverse-complement averaged, as the evaluate rule), its fraction of
 the noise ceiling (the observed targets' r with the simulator's noise-free signal), its calibration
 (``pred_to_obs``: summed prediction / summed target), the first epoch whose validation r reaches 0.5
 (per track and for the mean), the test TSSs' r across genes (``evaluate_tss``: does it rank genes, not
