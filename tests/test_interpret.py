@@ -102,6 +102,19 @@ def test_gradient_x_input_matches_finite_differences():
         assert np.isclose(contrib[pos].item(), finite, rtol=1e-3, atol=1e-8), pos
 
 
+def test_gradient_x_input_leaves_the_weights_as_they_were():
+    """Input gradients only: no weight gradient accumulates, and trainable / frozen weights stay so."""
+    torch.manual_seed(0)
+    model = Seq2Track(model_config_from("tiny", num_tracks=2, crop_bins=4)).eval()
+    model.head.requires_grad_(False)
+    before = {n: p.requires_grad for n, p in model.named_parameters()}
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (2, 4096)), 4).float()
+    gradient_x_input(model, x, slice(9, 12), 1)
+    assert {n: p.requires_grad for n, p in model.named_parameters()} == before
+    assert any(before.values()) and not all(before.values())
+    assert all(p.grad is None for p in model.parameters())
+
+
 @pytest.mark.slow
 def test_rc_averaged_contributions_map_back_to_forward_coordinates(tiny_genome):
     """The reverse-strand half of gradient x input, checked by finite differences on the RC window."""

@@ -8,6 +8,8 @@ contribution per base (L,). With ``rc_average`` the same is done on the reverse-
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import torch
@@ -30,8 +32,23 @@ def gradient_x_input(model: Seq2Track, x: torch.Tensor, out_bin: int | slice, tr
     (``Seq2Track.forward_from_tower``), forward and backward."""
     bins = [out_bin] if isinstance(out_bin, int) else list(range(out_bin.start, out_bin.stop))
     x = x.detach().clone().requires_grad_(True)
-    model.forward_from_tower(model.tower_features(x), bins)[:, :, track].sum().backward()
+    with inputs_only(model):
+        model.forward_from_tower(model.tower_features(x), bins)[:, :, track].sum().backward()
     return (x.grad * x).sum(dim=-1).detach()
+
+
+@contextlib.contextmanager
+def inputs_only(model: torch.nn.Module):
+    """Backward passes inside compute gradients for the inputs only: the weights' gradients, which
+    gradient x input does not use, are ~22% of its time on the demo model (CPU)."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    for p in trainable:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in trainable:
+            p.requires_grad_(True)
 
 
 def tss_contributions(model: Seq2Track, genome: SequenceSource, genes: pd.DataFrame, spec: WindowSpec, track: int,
