@@ -19,7 +19,8 @@ from seq2track.train import TrainConfig, train
 from seq2track.train import loop as loop_module
 from seq2track.train.batchnorm import recalibrate_batchnorm
 from seq2track.train.curves import plot_history
-from seq2track.train.losses import make_loss, null_deviance_weights, poisson_loss, poisson_multinomial_loss
+from seq2track.train.losses import (make_loss, null_deviance_weights, poisson_loss, poisson_multinomial_loss,
+                                    scaled_track_weights)
 
 
 def _rates_and_counts(seed=0, shape=(3, 50, 4)):
@@ -148,6 +149,18 @@ def test_null_deviance_weights_match_sklearn_poisson_deviance():
     torch.testing.assert_close(poisson_loss(pred, obs, tw), expected)
     with pytest.raises(ValueError, match="constant"):
         null_deviance_weights(np.ones(1), np.zeros(1))
+
+
+def test_track_loss_weights_multiply_the_base_weights_and_keep_mean_one():
+    tracks = ["dnase", "h3k27ac", "cage"]
+    np.testing.assert_allclose(scaled_track_weights(tracks, np.array([1.2, 0.6, 1.2]), {"cage": 3}),
+                               np.array([1.2, 0.6, 3.6]) / 1.8)
+    np.testing.assert_allclose(scaled_track_weights(tracks, None, {"dnase": 2, "cage": 4}), [2 / 7 * 3, 3 / 7, 12 / 7])
+    assert scaled_track_weights(tracks, None, None) is None
+    base = np.array([0.5, 1.0, 1.5])
+    assert scaled_track_weights(tracks, base, {}) is base
+    with pytest.raises(ConfigError, match="train.track_loss_weights.*'atac'.*dnase, h3k27ac, cage"):
+        scaled_track_weights(tracks, base, {"atac": 2})
 
 
 def test_ema_weights_are_the_moving_average_of_every_step_and_are_what_is_saved(tmp_path, tiny_genome, tiny_bigwig,

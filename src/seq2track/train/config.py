@@ -35,6 +35,7 @@ class TrainConfig:
     loss_total_weight: float = 0.2     # poisson_multinomial: weight of the window-total Poisson term
     track_weights: str = "uniform"     # uniform | null_deviance (each track's loss over what predicting its mean loses)
     track_weight_power: float = 1.0    # null_deviance: weights = deviance ** -power (0.5 = a milder balance)
+    track_loss_weights: dict | None = None  # {track id: factor} on top of track_weights (mean kept at 1)
     head_bias_init: bool = True        # start the head at each track's mean training target
     plateau_warning_epochs: int = 5    # warn when valid r is still < 0.1 after this many epochs; 0 = off
     bn_recalibration_windows: int = 16  # before validation, BatchNorm statistics from this many training

@@ -45,7 +45,7 @@ from seq2track.train.averaging import make_ema
 from seq2track.train.batchnorm import recalibrate_on_windows
 from seq2track.train.curves import progress_bar, warn_if_plateau
 from seq2track.train.config import PLATEAU_R, RUN_ONLY_KEYS, TrainConfig, seed_everything
-from seq2track.train.losses import make_loss, null_deviance_weights
+from seq2track.train.losses import make_loss, null_deviance_weights, scaled_track_weights
 from seq2track.train.sampler import EpochBatches, GlobalBatches, training_loader
 from seq2track.train.schedule import lr_factor
 from seq2track.train.signals import StopRequest, requeue_slurm_job
@@ -108,14 +108,16 @@ class Trainer:
         self._epoch_loss: tuple[float, int] = (0.0, 0)  # this epoch's loss sum and windows (saved with the state)
 
     def _track_weights(self, means: np.ndarray, mean_ylogy: np.ndarray) -> torch.Tensor | None:
-        """Per-track loss weights for ``train.track_weights``; None for uniform."""
-        if self.cfg.track_weights != "null_deviance":
-            return None
+        """Per-track loss weights for ``train.track_weights`` and ``track_loss_weights``; None for uniform."""
         try:
-            weights = null_deviance_weights(means, mean_ylogy, self.cfg.track_weight_power)
+            base = null_deviance_weights(means, mean_ylogy, self.cfg.track_weight_power) \
+                if self.cfg.track_weights == "null_deviance" else None
         except ValueError as exc:
             raise ConfigError("train.track_weights", f"{exc} ({self.data_dir})",
                               "set train.track_weights: uniform, or check the track's source") from exc
+        weights = scaled_track_weights(list(self.tracks), base, self.cfg.track_loss_weights)
+        if weights is None:
+            return None
         log.info("track loss weights %s", ", ".join(f"{t} {w:.3g}" for t, w in zip(self.tracks, weights)))
         return torch.from_numpy(weights).float()
 

@@ -8,7 +8,8 @@
 
 Both are ``f(pred, obs) -> scalar``; neither changes its inputs. Optional per-track ``weights`` (T,)
 (mean 1) scale each track's terms: ``null_deviance_weights`` gives every track the same loss to gain, so a
-sparse track (CAGE: two TSS bins in a window) is not drowned by dense ones (a histone mark).
+sparse track (CAGE: two TSS bins in a window) is not drowned by dense ones (a histone mark);
+``scaled_track_weights`` multiplies in the user's ``train.track_loss_weights`` (e.g. ``{cage: 3}``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,21 @@ def null_deviance_weights(mean: np.ndarray, mean_ylogy: np.ndarray, power: float
     if not (np.isfinite(dev).all() and (dev > 1e-12).all()):
         raise ValueError("a track is constant over the training windows: its loss cannot be weighted")
     w = dev ** -power
+    return w / w.mean()
+
+
+def scaled_track_weights(tracks: list[str], weights: np.ndarray | None, extra: dict[str, float] | None
+                         ) -> np.ndarray | None:
+    """``weights`` (None = all 1) times ``extra[track]`` (``train.track_loss_weights``; unnamed tracks 1),
+    back to mean 1; None when both are unset. A track id ``extra`` names that ``tracks`` lacks is a ConfigError."""
+    unknown = sorted(set(extra or {}) - set(tracks))
+    if unknown:
+        raise ConfigError("train.track_loss_weights", f"names tracks {unknown} that the track sheet lacks",
+                          f"use track ids of the track sheet: {', '.join(tracks)}")
+    if not extra:
+        return weights
+    w = (np.ones(len(tracks)) if weights is None else np.asarray(weights, dtype=np.float64)) * \
+        np.array([float(extra.get(t, 1.0)) for t in tracks])
     return w / w.mean()
 
 
