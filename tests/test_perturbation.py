@@ -91,8 +91,13 @@ def test_tower_radius_bounds_what_a_base_changes_and_splicing_is_exact():
             reach = [(j + 1) * 128 + radius > pos >= j * 128 - radius for j in range(32)]
             assert not moved[~np.array(reach)].any()                   # nothing beyond the radius changes
             assert moved[(pos - radius) // 128] and moved[(pos + radius) // 128]   # the bound is tight
-        for lo, hi in ((40, 340), (1900, 2200), (3790, 4090)):          # at both window edges and inside
+        changes = []
+        for lo, hi in ((40, 340), (1900, 2200), (3790, 4090), (1000, 1010), (2500, 3400)):  # edges, inside, widths
             changed = ref.copy()
             changed[lo:hi] = dinucleotide_shuffle(ref[lo:hi], rng)
-            torch.testing.assert_close(spliced_features(model, base, changed, lo, hi), features(changed),
+            changes.append((changed, lo, hi))
+            torch.testing.assert_close(spliced_features(model, base, [changes[-1]])[0], features(changed),
                                        rtol=1e-10, atol=1e-12)
+        batched = spliced_features(model, base, changes)   # one tower call, every stretch as wide as the widest
+        for k, (changed, _, _) in enumerate(changes):
+            torch.testing.assert_close(batched[k], features(changed), rtol=1e-10, atol=1e-12)
