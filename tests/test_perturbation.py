@@ -73,6 +73,18 @@ def test_scores_are_the_log_fold_change_of_the_tss_prediction(tmp_path):
                                target=target)
     assert np.isclose(back[0], np.log2((signal[0] + PSEUDOCOUNT) / (signal[1] + PSEUDOCOUNT)), rtol=1e-9)
     assert not np.isclose(back[0], got[0]) and np.isnan(back[2]) and back[1] == 0.0
+    # several shuffles per element: the mean of their log fold changes, the shuffles drawn in turn
+    two = perturbation_scores(model, store, genes, pairs.iloc[:1], SPEC, 0, torch.device("cpu"), batch_size=2,
+                              seed=5, shuffles=2)
+    draws = np.random.default_rng(5)
+    rows = [ref]
+    for _ in range(2):
+        rows.append(ref.copy())
+        rows[-1][9_700 - start:10_000 - start] = dinucleotide_shuffle(ref[9_700 - start:10_000 - start], draws)
+    with torch.no_grad():
+        out = predict_onehot(model, one_hot_codes(torch.from_numpy(np.stack(rows))).double(), rc_average=True)
+    folds = np.log2((out[0, centre, 0].item() + PSEUDOCOUNT) / (out[1:, centre, 0].numpy() + PSEUDOCOUNT))
+    assert np.isclose(two[0], folds.mean(), rtol=1e-9) and not np.isclose(folds[0], folds[1], rtol=1e-3)
 
 
 def test_tower_radius_bounds_what_a_base_changes_and_splicing_is_exact():

@@ -124,8 +124,9 @@ def _perturbed_predictions(model: Seq2Track, ref: np.ndarray, changes: list[tupl
 
 def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.DataFrame, pairs: pd.DataFrame,
                         spec: WindowSpec, track: int, device: torch.device, batch_size: int = 4, seed: int = 0,
-                        tss_bins: int = 1, target: TrackSpec | None = None) -> np.ndarray:
-    """log2(predicted TSS value with the element / with it shuffled) per pair; NaN when out of reach.
+                        tss_bins: int = 1, target: TrackSpec | None = None, shuffles: int = 1) -> np.ndarray:
+    """log2(predicted TSS value with the element / with it shuffled) per pair, the mean over ``shuffles``
+    independent shuffles of the element; NaN when out of reach.
 
     With ``target`` (the scored track's ``TrackSpec``) the predicted bins are first mapped back to the track's
     signal scale (``data.targets.untransform``): a soft clip squashes a CAGE peak's height (at clip_soft 32 a
@@ -150,10 +151,12 @@ def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.Data
         changes = []
         for i in group.index:
             lo, hi = int(pairs["chromStart"].iloc[i]) - start, int(pairs["chromEnd"].iloc[i]) - start
-            changed = ref.copy()
-            changed[lo:hi] = dinucleotide_shuffle(ref[lo:hi], rng)
-            changes.append((changed, lo, hi))
+            for _ in range(shuffles):
+                changed = ref.copy()
+                changed[lo:hi] = dinucleotide_shuffle(ref[lo:hi], rng)
+                changes.append((changed, lo, hi))
         bins = list(range(centre - half, centre + half + 1))
         values = _tss_value(_perturbed_predictions(model, ref, changes, device, batch_size, bins), track, target)
-        scores[group.index] = np.log2((values[0] + PSEUDOCOUNT) / (values[1:] + PSEUDOCOUNT))
+        fold = np.log2((values[0] + PSEUDOCOUNT) / (values[1:] + PSEUDOCOUNT))
+        scores[group.index] = fold.reshape(len(group), shuffles).mean(axis=1)
     return scores

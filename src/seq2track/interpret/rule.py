@@ -90,7 +90,8 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     if cfg.get("perturbation", True):  # the in-silico CRISPRi: shuffle the element, predicted TSS change
         track = spec.track_ids.index(cfg["track"])
         scored["ism_shuffle"] = perturbation_scores(model, genome, genes, pairs, window, track, device,
-                                                    cfg["batch_size"], seed, tss_bins, spec.tracks[track])
+                                                    cfg["batch_size"], seed, tss_bins, spec.tracks[track],
+                                                    cfg.get("perturbation_shuffles", 1))
         methods.append("ism_shuffle")
     if inp.accessibility:
         scored = add_accessibility_baselines(scored, inp.accessibility[0])
