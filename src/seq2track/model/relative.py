@@ -105,17 +105,21 @@ class RelativeMultiHeadAttention(nn.Module):
 
     def forward_rows(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
         """``forward``'s output (B, Q, D) at the chosen query positions only (in eval mode: no dropout)."""
-        v = self._project(x)[2]
-        return self.to_out(rearrange(self.attention_probs(x, query_index) @ v, "b h n d -> b n (h d)"))
+        q, k, v = self._project(x)
+        probs = self._row_probs(q, k, query_index)
+        return self.to_out(rearrange(probs @ v, "b h n d -> b n (h d)"))
 
     def attention_probs(self, x: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
         """Softmax attention rows (B, H, Q, N) for the chosen query positions only."""
         q, k, _ = self._project(x)
-        n = x.shape[1]
+        return self._row_probs(q, k, query_index)
+
+    def _row_probs(self, q: torch.Tensor, k: torch.Tensor, query_index: torch.Tensor) -> torch.Tensor:
+        n = k.shape[2]
         q = q[:, :, query_index]
-        rel_k = self._rel_k(n, x.device, q.dtype)
+        rel_k = self._rel_k(n, k.device, q.dtype)
         # distance index of key j from query i: (j - i) + n - 1
-        idx = torch.arange(n, device=x.device)[None, :] - query_index.to(x.device)[:, None] + n - 1  # (Q, N)
+        idx = torch.arange(n, device=k.device)[None, :] - query_index.to(k.device)[:, None] + n - 1  # (Q, N)
         rel_rows = torch.einsum("bhqd,hqkd->bhqk", q + self.rel_pos_bias, rel_k[:, idx])
         content = torch.einsum("bhqd,bhkd->bhqk", q + self.rel_content_bias, k)
         return (content + rel_rows).softmax(dim=-1)
