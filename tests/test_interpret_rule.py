@@ -41,13 +41,14 @@ def test_conv_only_model_and_no_pairs_in_reach(tmp_path, tiny_genome, tiny_bigwi
                           crispr_predictions=str(tmp_path / "out" / "pred.tsv.gz"),
                           crispr_config=str(tmp_path / "out" / "pred_config.txt"))
     cfg = {"max_genes": None, "batch_size": 2, "aggregations": ["mean", "rollout"], "track": "cage",
-           "aggregate": "mean", "bootstrap": 10}
+           "aggregate": "mean", "bootstrap": 10, "perturbation_background": True}
     with caplog.at_level(logging.WARNING):
         run_interpret_rule(inp, cfg, ["chrA"], seed=1, threads=1, out=out)
     messages = " ".join(r.message for r in caplog.records)
     assert "no transformer layers" in messages and "no enhancer-gene pair within reach" in messages
     summary = pd.read_csv(out.summary, sep="\t")
-    assert set(summary["method"]) == {"grad_x_input", "inverse_distance", "ism_shuffle", "accessibility", "abc"}
+    assert set(summary["method"]) == {"grad_x_input", "inverse_distance", "ism_shuffle", "ism_background",
+                                      "accessibility", "abc"}
     assert (summary["n_pairs"] == 0).all() and summary["auprc"].isna().all()
     assert pd.read_csv(out.crispr_predictions, sep="\t").empty   # the benchmark's format, no pair in reach
     assert set(pd.read_csv(out.crispr_config, sep="\t")["pred_col"]) == set(summary["method"])

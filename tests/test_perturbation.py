@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from seq2track.data.store import GenomeStore, write_store_from_arrays
@@ -9,7 +10,8 @@ from seq2track.data.spec import TrackSpec
 from seq2track.data.targets import untransform
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import tss_window_start
-from seq2track.interpret.perturbation import PSEUDOCOUNT, dinucleotide_shuffle, perturbation_scores, spliced_features
+from seq2track.interpret.perturbation import (PSEUDOCOUNT, background_sequence, dinucleotide_shuffle,
+                                              perturbation_scores, spliced_features)
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.inference import predict_onehot
 from seq2track.model.network import one_hot_codes
@@ -34,7 +36,8 @@ def test_dinucleotide_shuffle_keeps_counts_and_ends_and_is_seeded():
     assert np.array_equal(dinucleotide_shuffle(homopolymer, rng), homopolymer)
 
 
-def test_scores_are_the_log_fold_change_of_the_tss_prediction(tmp_path):
+def _tiny_case(tmp_path):
+    """A random 30 kb chromosome with an all-A element, an untrained tiny model, one gene and three pairs."""
     rng = np.random.default_rng(3)
     codes = rng.integers(0, 4, 30_000).astype(np.uint8)
     codes[11_000:11_300] = 0  # an all-A element: its shuffle is itself, so its effect is exactly 0
@@ -47,6 +50,35 @@ def test_scores_are_the_log_fold_change_of_the_tss_prediction(tmp_path):
     genes = pd.DataFrame({"chrom": ["chrA"], "tss": [10_000], "gene": ["G"]})
     pairs = pd.DataFrame({"chrom": "chrA", "chromStart": [9_700, 11_000, 20_000], "chromEnd": [10_000, 11_300, 20_300],
                           "chrTSS": "chrA", "measuredGeneSymbol": "G", "gene": "G", "startTSS": 10_000})
+    return store, model, genes, pairs
+
+
+def test_background_replacement_draws_the_window_composition_and_matches_a_forward_pass(tmp_path):
+    window = np.array([0] * 700 + [2] * 300 + [4] * 500, dtype=np.uint8)   # 70% A, 30% G, N ignored
+    drawn = background_sequence(20_000, window, np.random.default_rng(1))
+    assert set(np.unique(drawn)) == {0, 2} and abs((drawn == 0).mean() - 0.7) < 0.02
+    assert np.array_equal(drawn, background_sequence(20_000, window, np.random.default_rng(1)))
+    store, model, genes, pairs = _tiny_case(tmp_path)
+    got = perturbation_scores(model, store, genes, pairs, SPEC, 0, torch.device("cpu"), batch_size=2, seed=5,
+                              replacement="background")
+    start = tss_window_start(10_000, SPEC)
+    ref = store.codes("chrA", start, start + SPEC.length_bp)
+    rows, draws = [ref], np.random.default_rng(5)
+    for lo, hi in ((9_700, 10_000), (11_000, 11_300)):   # the pairs in reach, in order, each drawn in turn
+        rows.append(ref.copy())
+        rows[-1][lo - start:hi - start] = background_sequence(hi - lo, ref, draws)
+    assert (rows[2][11_000 - start:11_300 - start] != 0).any()   # unlike a shuffle, the all-A element changes
+    centre = SPEC.length_bp // 2 // 128 - SPEC.crop_bins
+    with torch.no_grad():
+        out = predict_onehot(model, one_hot_codes(torch.from_numpy(np.stack(rows))).double(), rc_average=True)
+    expect = np.log2((out[0, centre, 0].item() + PSEUDOCOUNT) / (out[1:, centre, 0].numpy() + PSEUDOCOUNT))
+    assert np.allclose(got[:2], expect, rtol=1e-9) and np.isnan(got[2]) and abs(got[1]) > 0
+    with pytest.raises(ValueError, match="replacement"):
+        perturbation_scores(model, store, genes, pairs, SPEC, 0, torch.device("cpu"), replacement="zeros")
+
+
+def test_scores_are_the_log_fold_change_of_the_tss_prediction(tmp_path):
+    store, model, genes, pairs = _tiny_case(tmp_path)
     got = perturbation_scores(model, store, genes, pairs, SPEC, 0, torch.device("cpu"), batch_size=2, seed=5)
     assert np.isnan(got[2])            # outside the gene's window: out of reach
     assert got[1] == 0.0               # nothing changed

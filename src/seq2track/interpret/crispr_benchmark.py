@@ -19,7 +19,9 @@ import pandas as pd
 from seq2track.io.atomic import atomic_path
 
 PROMOTER_BP = 1_000   # an element within this of the TSS is class "promoter", else "distal"
-_LONG_NAMES = {"ism_shuffle": "seq2track in-silico perturbation", "grad_x_input": "seq2track gradient x input",
+_LONG_NAMES = {"ism_shuffle": "seq2track in-silico perturbation",
+               "ism_background": "seq2track in-silico perturbation (background bases)",
+               "grad_x_input": "seq2track gradient x input",
                "attention_mean": "seq2track attention (mean)", "attention_last_layer": "seq2track attention (last)",
                "attention_rollout": "seq2track attention rollout", "inverse_distance": "1 / distance",
                "accessibility": "accessibility", "abc": "ABC-like (accessibility / distance)"}

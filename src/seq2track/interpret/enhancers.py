@@ -22,7 +22,8 @@ from seq2track.metrics import bootstrap_ranking, ranking_metrics
 
 DISTANCE_BINS_BP = {"0-10kb": (0, 10_000), "10-50kb": (10_000, 50_000), "50-100kb": (50_000, 100_000)}
 BASELINES = ("inverse_distance", "accessibility", "abc")
-PERTURBATIONS = ("ism_shuffle",)     # scores in log2(reference / perturbed) at the TSS: comparable to EffectSize
+# scores in log2(reference / perturbed) at the TSS: comparable to EffectSize
+PERTURBATIONS = ("ism_shuffle", "ism_background")
 _AGGREGATE = {"max": np.max, "mean": np.mean, "sum": np.sum}
 
 

@@ -2,7 +2,8 @@
 
 For each pair whose element lies inside the gene's TSS-centred window, the element's bases are replaced by a
 seeded dinucleotide shuffle of themselves (Altschul & Erickson 1985: same length, same dinucleotide counts,
-same first and last base; motif grammar destroyed), and the score is the log2 fold change of the predicted
+same first and last base; motif grammar destroyed; or, as ``ism_background``, by bases drawn from the
+window's composition), and the score is the log2 fold change of the predicted
 track (CAGE-like) at the TSS bin(s), reference over perturbed, reverse-complement averaged: positive when
 removing the element lowers expression, as for an enhancer. This is the quantity a CRISPRi screen measures
 (Enformer, Avsec et al. 2021; Karollus et al. 2023). One gene's perturbed windows are predicted together,
@@ -53,6 +54,14 @@ def dinucleotide_shuffle(seq: np.ndarray, rng: np.random.Generator) -> np.ndarra
         used[out[-1]] += 1
         out.append(current)
     return np.array(out, dtype=seq.dtype)
+
+
+def background_sequence(length: int, window: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``length`` bases drawn independently from the A/C/G/T composition of ``window`` (codes 0-3; N ignored):
+    the element replaced by featureless background, its motifs and dinucleotide structure both gone."""
+    counts = np.bincount(np.asarray(window)[np.asarray(window) < 4], minlength=4)[:4].astype(float)
+    freq = counts / counts.sum() if counts.sum() else np.full(4, 0.25)
+    return rng.choice(4, size=length, p=freq).astype(np.uint8)
 
 
 def _reaches(start, tree: dict, target) -> bool:
@@ -124,9 +133,11 @@ def _perturbed_predictions(model: Seq2Track, ref: np.ndarray, changes: list[tupl
 
 def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.DataFrame, pairs: pd.DataFrame,
                         spec: WindowSpec, track: int, device: torch.device, batch_size: int = 4, seed: int = 0,
-                        tss_bins: int = 1, target: TrackSpec | None = None, shuffles: int = 1) -> np.ndarray:
+                        tss_bins: int = 1, target: TrackSpec | None = None, shuffles: int = 1,
+                        replacement: str = "shuffle") -> np.ndarray:
     """log2(predicted TSS value with the element / with it shuffled) per pair, the mean over ``shuffles``
-    independent shuffles of the element; NaN when out of reach.
+    independent shuffles of the element; NaN when out of reach. ``replacement="background"`` replaces the
+    element by bases drawn from the window's composition instead (``background_sequence``; method ism_background).
 
     With ``target`` (the scored track's ``TrackSpec``) the predicted bins are first mapped back to the track's
     signal scale (``data.targets.untransform``): a soft clip squashes a CAGE peak's height (at clip_soft 32 a
@@ -137,6 +148,8 @@ def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.Data
     the reference window's tower runs once per strand, each perturbed window's only around the element
     (``spliced_features``).
     """
+    if replacement not in ("shuffle", "background"):
+        raise ValueError(f"perturbation replacement {replacement!r}: use 'shuffle' or 'background'")
     model.eval()
     rng = np.random.default_rng(seed)
     half = tss_bins // 2
@@ -153,7 +166,8 @@ def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.Data
             lo, hi = int(pairs["chromStart"].iloc[i]) - start, int(pairs["chromEnd"].iloc[i]) - start
             for _ in range(shuffles):
                 changed = ref.copy()
-                changed[lo:hi] = dinucleotide_shuffle(ref[lo:hi], rng)
+                changed[lo:hi] = (dinucleotide_shuffle(ref[lo:hi], rng) if replacement == "shuffle"
+                                  else background_sequence(hi - lo, ref, rng))
                 changes.append((changed, lo, hi))
         bins = list(range(centre - half, centre + half + 1))
         values = _tss_value(_perturbed_predictions(model, ref, changes, device, batch_size, bins), track, target)

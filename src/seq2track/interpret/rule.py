@@ -89,10 +89,12 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     methods = list(profiles) + ["inverse_distance"]
     if cfg.get("perturbation", True):  # the in-silico CRISPRi: shuffle the element, predicted TSS change
         track = spec.track_ids.index(cfg["track"])
-        scored["ism_shuffle"] = perturbation_scores(model, genome, genes, pairs, window, track, device,
-                                                    cfg["batch_size"], seed, tss_bins, spec.tracks[track],
-                                                    cfg.get("perturbation_shuffles", 1))
-        methods.append("ism_shuffle")
+        replacements = ["shuffle"] + (["background"] if cfg.get("perturbation_background", False) else [])
+        for replacement in replacements:
+            scored[f"ism_{replacement}"] = perturbation_scores(
+                model, genome, genes, pairs, window, track, device, cfg["batch_size"], seed, tss_bins,
+                spec.tracks[track], cfg.get("perturbation_shuffles", 1), replacement)
+            methods.append(f"ism_{replacement}")
     if inp.accessibility:
         scored = add_accessibility_baselines(scored, inp.accessibility[0])
         methods += ["accessibility", "abc"]
