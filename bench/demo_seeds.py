@@ -20,7 +20,8 @@ seed's model also goes through the interpret rule's work (``run_interpret_rule``
 section, on the demo's test chromosome) and the run reports auPRC per method and stratum (all pairs in
 reach, 0-10 / 10-50 kb, boundary-crossing, same domain), the best model score's margin over ABC-like, and
 how the in-silico perturbation compares with the simulated effects (``perturbation_vs_truth``: the fraction of
-Regulated pairs with the right sign, the median effect ratio and the Spearman r with the effect size).
+Regulated pairs with the right sign, the median effect ratio (also per stratum) and the Spearman r with the
+effect size).
 """
 
 from __future__ import annotations
@@ -142,10 +143,16 @@ def gene_fit(config: dict, data: Path, model, device, spec: DataSpec, tss: pd.Da
 
 
 def _effect_columns(summary: pd.DataFrame) -> dict | None:
-    """In-silico perturbation against the simulated effect sizes over all pairs in reach (``summarise``)."""
+    """In-silico perturbation against the simulated effect sizes over all pairs in reach (``summarise``), and
+    ``effect_ratio`` per stratum (e.g. TATA against housekeeping promoters: has it learned how each responds?)."""
     row = overall_row(summary, "ism_shuffle")
-    return None if row.empty else {c: round(float(row[c].iloc[0]), 3)
-                                   for c in ("right_sign", "effect_ratio", "spearman_effect_size")}
+    if row.empty:
+        return None
+    strata = summary[summary["method"].eq("ism_shuffle") & summary["distance_bin"].eq("all")]
+    by_stratum = {s: None if np.isnan(v) else round(float(v), 3) for s, v in zip(strata["stratum"],
+                                                                                 strata["effect_ratio"])}
+    return {**{c: round(float(row[c].iloc[0]), 3) for c in ("right_sign", "effect_ratio", "spearman_effect_size")},
+            "effect_ratio_by_stratum": by_stratum}
 
 
 def interpret_seed(config: dict, data: Path, run_dir: Path, chromosomes: list[str] | None = None,
