@@ -10,7 +10,7 @@ from seq2track.data.spec import TrackSpec
 from seq2track.data.targets import untransform
 from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import tss_window_start
-from seq2track.interpret.perturbation import (PSEUDOCOUNT, background_sequence, dinucleotide_shuffle,
+from seq2track.interpret.perturbation import (PSEUDOCOUNT, background_sequence, base_frequencies, dinucleotide_shuffle,
                                               perturbation_scores, spliced_features)
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.inference import predict_onehot
@@ -55,9 +55,11 @@ def _tiny_case(tmp_path):
 
 def test_background_replacement_draws_the_window_composition_and_matches_a_forward_pass(tmp_path):
     window = np.array([0] * 700 + [2] * 300 + [4] * 500, dtype=np.uint8)   # 70% A, 30% G, N ignored
-    drawn = background_sequence(20_000, window, np.random.default_rng(1))
+    freq = base_frequencies(window)
+    assert np.allclose(freq, [0.7, 0, 0.3, 0]) and np.allclose(base_frequencies(window[1000:]), 0.25)
+    drawn = background_sequence(20_000, freq, np.random.default_rng(1))
     assert set(np.unique(drawn)) == {0, 2} and abs((drawn == 0).mean() - 0.7) < 0.02
-    assert np.array_equal(drawn, background_sequence(20_000, window, np.random.default_rng(1)))
+    assert np.array_equal(drawn, background_sequence(20_000, freq, np.random.default_rng(1)))
     store, model, genes, pairs = _tiny_case(tmp_path)
     got = perturbation_scores(model, store, genes, pairs, SPEC, 0, torch.device("cpu"), batch_size=2, seed=5,
                               replacement="background")
@@ -66,7 +68,7 @@ def test_background_replacement_draws_the_window_composition_and_matches_a_forwa
     rows, draws = [ref], np.random.default_rng(5)
     for lo, hi in ((9_700, 10_000), (11_000, 11_300)):   # the pairs in reach, in order, each drawn in turn
         rows.append(ref.copy())
-        rows[-1][lo - start:hi - start] = background_sequence(hi - lo, ref, draws)
+        rows[-1][lo - start:hi - start] = background_sequence(hi - lo, base_frequencies(ref), draws)
     assert (rows[2][11_000 - start:11_300 - start] != 0).any()   # unlike a shuffle, the all-A element changes
     centre = SPEC.length_bp // 2 // 128 - SPEC.crop_bins
     with torch.no_grad():

@@ -56,11 +56,15 @@ def dinucleotide_shuffle(seq: np.ndarray, rng: np.random.Generator) -> np.ndarra
     return np.array(out, dtype=seq.dtype)
 
 
-def background_sequence(length: int, window: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``length`` bases drawn independently from the A/C/G/T composition of ``window`` (codes 0-3; N ignored):
-    the element replaced by featureless background, its motifs and dinucleotide structure both gone."""
+def base_frequencies(window: np.ndarray) -> np.ndarray:
+    """The A/C/G/T composition of ``window`` (codes 0-3; N ignored; uniform when it has no bases)."""
     counts = np.bincount(np.asarray(window)[np.asarray(window) < 4], minlength=4)[:4].astype(float)
-    freq = counts / counts.sum() if counts.sum() else np.full(4, 0.25)
+    return counts / counts.sum() if counts.sum() else np.full(4, 0.25)
+
+
+def background_sequence(length: int, freq: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``length`` bases drawn independently with the frequencies ``freq`` (``base_frequencies`` of the window):
+    the element replaced by featureless background, its motifs and dinucleotide structure both gone."""
     return rng.choice(4, size=length, p=freq).astype(np.uint8)
 
 
@@ -161,13 +165,14 @@ def perturbation_scores(model: Seq2Track, genome: SequenceSource, genes: pd.Data
         start = tss_window_start(int(position), spec, int(shift))
         centre = (int(position) - start) // spec.bin_size_bp - spec.crop_bins  # output bin of the TSS
         ref = genome.codes(chrom, start, start + spec.length_bp)
+        freq = base_frequencies(ref) if replacement == "background" else None
         changes = []
         for i in group.index:
             lo, hi = int(pairs["chromStart"].iloc[i]) - start, int(pairs["chromEnd"].iloc[i]) - start
             for _ in range(shuffles):
                 changed = ref.copy()
                 changed[lo:hi] = (dinucleotide_shuffle(ref[lo:hi], rng) if replacement == "shuffle"
-                                  else background_sequence(hi - lo, ref, rng))
+                                  else background_sequence(hi - lo, freq, rng))
                 changes.append((changed, lo, hi))
         bins = list(range(centre - half, centre + half + 1))
         values = _tss_value(_perturbed_predictions(model, ref, changes, device, batch_size, bins), track, target)
