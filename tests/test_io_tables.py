@@ -11,7 +11,8 @@ from conftest import REPO
 def test_demo_track_sheet_reads(tmp_path):
     sheet = read_track_sheet(REPO / "config" / "tracks.tsv")
     assert sheet["id"].tolist() == ["dnase", "h3k27ac", "cage"]
-    assert sheet["clip_soft"].tolist() == [32, 32, 384] and (sheet["clip"] == 2000).all()   # CAGE: README
+    assert sheet["clip_soft"].tolist()[:2] == [32, 32] and (sheet["clip"] == 2000).all()
+    assert pd.isna(sheet["clip_soft"].iloc[2])   # CAGE-like: no soft clip (README: training recipe)
     raw = pd.read_csv(REPO / "config" / "tracks.tsv", sep="\t", keep_default_na=False)
     raw.assign(clip_soft="").to_csv(tmp_path / "s.tsv", sep="\t", index=False)
     assert read_track_sheet(tmp_path / "s.tsv")["clip_soft"].isna().all()   # empty means 'off'
