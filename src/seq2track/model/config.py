@@ -125,8 +125,8 @@ PRESETS: dict[str, dict] = {
     # ALiBi's distance bias on the attention logits: in-silico perturbation auPRC 0.53-0.57 on seeds 1, 2, 5
     # (without: 0.31-0.52), effects on the right side for 47-52 of 52 regulated pairs, ~20% more per CPU step.
     # Four transformer layers, not two or three: perturbation auPRC above ABC-like on every seed of 1-5 (mean
-    # 0.631; three layers 0.611 with two seeds below ABC-like; two 0.560), ~6% more per CPU step than three
-    # (README: training recipe).
+    # 0.631 with the CAGE-like soft clip at 384 then; three layers 0.611 with two seeds below ABC-like; two
+    # 0.560), ~6% more per CPU step than three (README: training recipe).
     "demo": dict(dim=64, num_transformer_layers=4, num_heads=4, crop_bins=64, attention_dropout=0.0, dropout=0.0,
                  final_dropout=0.0, pointwise_norm="layer", alibi=True),
     # a real but modest model for a single GPU
