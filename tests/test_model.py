@@ -99,9 +99,9 @@ def _explicit_attention(block, h):
         q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
     logits = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
     n = h.shape[1]
-    if attn.alibi:  # ALiBi: head h of H subtracts 2 ** (-8 h / H) per position of distance
+    if attn.alibi:  # ALiBi: head h of H subtracts 2 ** (-m h / H) per position of distance (m = 8 by default)
         for head in range(attn.heads):
-            slope = 2.0 ** (-8.0 * (head + 1) / attn.heads)
+            slope = 2.0 ** (-attn.alibi_max_exponent * (head + 1) / attn.heads)
             for i in range(n):
                 for j in range(n):
                     logits[:, head, i, j] -= slope * abs(i - j)
@@ -227,17 +227,22 @@ def test_config_errors():
         model_config_from("tiny", {"positional": "enformer", "dim": 48, "attention_sink": True})
 
 
-def test_alibi_alone_weights_keys_by_exp_of_minus_slope_times_distance():
+@pytest.mark.parametrize("max_exponent, slopes", [(None, (2.0 ** -4, 2.0 ** -8)), (12.0, (2.0 ** -6, 2.0 ** -12))])
+def test_alibi_alone_weights_keys_by_exp_of_minus_slope_times_distance(max_exponent, slopes):
     """With queries and keys zeroed (no content), an ALiBi head's attention from position i is
-    exp(-slope |i - j|) normalised over j: the distance-decay prior, and nothing else."""
+    exp(-slope |i - j|) normalised over j: the distance-decay prior, and nothing else; the slopes are
+    2 ** (-m h / heads), m = ``alibi_max_exponent`` (8 unless set)."""
     torch.manual_seed(0)
-    cfg = model_config_from("tiny", {"alibi": True, "positional": "sinusoidal"}, num_tracks=2, crop_bins=4)
+    overrides = {"alibi": True, "positional": "sinusoidal"}
+    if max_exponent is not None:
+        overrides["alibi_max_exponent"] = max_exponent
+    cfg = model_config_from("tiny", overrides, num_tracks=2, crop_bins=4)
     attn = Seq2Track(cfg).transformer[0].attn
     with torch.no_grad():
         attn.to_qkv.weight[: 2 * cfg.dim].zero_()
     w = attn.attention_weights(torch.randn(1, 32, cfg.dim))
     d = torch.arange(32.0)
-    for head, slope in enumerate((2.0 ** -4, 2.0 ** -8)):      # tiny: 2 heads
+    for head, slope in enumerate(slopes):      # tiny: 2 heads
         prior = torch.exp(-slope * (d - 10).abs())
         torch.testing.assert_close(w[0, head, 10], prior / prior.sum())
 

@@ -44,6 +44,7 @@ class ModelConfig:
     norm: str = "batch"                # conv blocks: batch (Enformer) | layer (per position, over channels)
     pointwise_norm: str = ""           # the conv block before the heads: batch | layer; "" = as ``norm``
     alibi: bool = False                # ALiBi distance bias on the attention logits (rotary | sinusoidal only)
+    alibi_max_exponent: float = 8.0    # ALiBi head slopes 2 ** (-max_exponent * h / heads) per bin (paper: 8)
     attention_sink: bool = False       # a learned key with zero value per head (rotary | sinusoidal only)
 
     def __post_init__(self) -> None:

@@ -110,12 +110,14 @@ def rotary_tables(n: int, head_dim: int, device=None) -> tuple[torch.Tensor, tor
     return angles.cos(), angles.sin()
 
 
-def alibi_bias(n: int, heads: int, device=None) -> torch.Tensor:
+def alibi_bias(n: int, heads: int, device=None, max_exponent: float = 8.0) -> torch.Tensor:
     """ALiBi's distance penalty (heads, n, n): -slope_h * |i - j| added to the attention logits, slopes
-    2 ** (-8 h / heads) for h = 1..heads per position (Press et al. 2022, symmetric for an encoder). At 128 bp
-    bins and 4 heads, the attention weight falls by e over 0.5, 2, 8 and 33 kb: a fixed prior that contact
-    decays with distance, which the query-key products can override."""
-    slopes = 2.0 ** (-8.0 * torch.arange(1, heads + 1, device=device, dtype=torch.float32) / heads)
+    2 ** (-max_exponent h / heads) for h = 1..heads per position (Press et al. 2022: max_exponent 8; symmetric
+    for an encoder). At 128 bp bins and 4 heads, the attention weight falls by e over 0.5, 2, 8 and 33 kb
+    (max_exponent 8) or 0.7, 4, 23 and 131 kb (10): a fixed prior that contact decays with distance, which
+    the query-key products can override."""
+    exponents = max_exponent * torch.arange(1, heads + 1, device=device, dtype=torch.float32) / heads
+    slopes = 2.0 ** -exponents
     pos = torch.arange(n, device=device, dtype=torch.float32)
     return -slopes[:, None, None] * (pos[None, :] - pos[:, None]).abs()
 
@@ -142,9 +144,10 @@ class MultiHeadAttention(nn.Module):
     """
 
     def __init__(self, dim: int, heads: int, attention_dropout: float, rotary: bool, alibi: bool = False,
-                 sink: bool = False) -> None:
+                 sink: bool = False, alibi_max_exponent: float = 8.0) -> None:
         super().__init__()
         self.heads, self.rotary, self.alibi, self.attention_dropout = heads, rotary, alibi, attention_dropout
+        self.alibi_max_exponent = alibi_max_exponent
         self.to_qkv = nn.Linear(dim, 3 * dim, bias=False)
         self.to_out = nn.Linear(dim, dim)
         self.sink_key = nn.Parameter(torch.zeros(1, heads, 1, dim // heads)) if sink else None
@@ -158,7 +161,8 @@ class MultiHeadAttention(nn.Module):
             return mask
         key = (n, x.device, x.dtype)
         if key not in self._biases:  # depends only on length: compute once
-            bias = alibi_bias(n, self.heads, x.device).to(x.dtype)[None]   # 4-d: SDPA's CPU kernel ~1.6x faster
+            bias = alibi_bias(n, self.heads, x.device, self.alibi_max_exponent)
+            bias = bias.to(x.dtype)[None]   # 4-d: SDPA's CPU kernel ~1.6x faster
             self._biases[key] = F.pad(bias, (0, 1)) if self.sink_key is not None else bias
         bias = self._biases[key]
         return bias if mask is None else bias.masked_fill(~mask, float("-inf"))
