@@ -143,16 +143,22 @@ def gene_fit(config: dict, data: Path, model, device, spec: DataSpec, tss: pd.Da
 
 
 def _effect_columns(summary: pd.DataFrame) -> dict | None:
-    """In-silico perturbation against the simulated effect sizes over all pairs in reach (``summarise``), and
-    ``effect_ratio`` per stratum (e.g. TATA against housekeeping promoters: has it learned how each responds?)."""
+    """In-silico perturbation against the simulated effect sizes over all pairs in reach (``summarise``),
+    ``effect_ratio`` per stratum (e.g. TATA against housekeeping promoters: has it learned how each responds?),
+    and ``effect_ratio_all`` across a boundary and within a domain at 10-50 kb (has it learned insulation?)."""
     row = overall_row(summary, "ism_shuffle")
     if row.empty:
         return None
-    strata = summary[summary["method"].eq("ism_shuffle") & summary["distance_bin"].eq("all")]
-    by_stratum = {s: None if np.isnan(v) else round(float(v), 3) for s, v in zip(strata["stratum"],
-                                                                                 strata["effect_ratio"])}
+    ism = summary[summary["method"].eq("ism_shuffle")]
+
+    def by_stratum(distance_bin: str, column: str) -> dict:
+        part = ism[ism["distance_bin"].eq(distance_bin) & ~ism["stratum"].eq("all")]
+        return {s: None if np.isnan(v) else round(float(v), 3) for s, v in zip(part["stratum"], part[column])}
+
+    mid = by_stratum("10-50kb", "effect_ratio_all")
     return {**{c: round(float(row[c].iloc[0]), 3) for c in ("right_sign", "effect_ratio", "spearman_effect_size")},
-            "effect_ratio_by_stratum": by_stratum}
+            "effect_ratio_by_stratum": by_stratum("all", "effect_ratio"),
+            "effect_ratio_all_10_50kb": {s: mid.get(s) for s in ("crosses_boundary", "same_domain")}}
 
 
 def interpret_seed(config: dict, data: Path, run_dir: Path, chromosomes: list[str] | None = None,
@@ -184,14 +190,14 @@ def interpret_seed(config: dict, data: Path, run_dir: Path, chromosomes: list[st
                            attention_bw=[str(out / f"attention_{a}.bw") for a in cfg["aggregations"]])
     t0 = time.perf_counter()
     run_interpret_rule(inp, cfg, chromosomes, config["seed"], 2, outs)
-    summary = pd.read_csv(outs.summary, sep="\t")
-    summary = summary[summary["distance_bin"].eq("all") | summary["stratum"].eq("all")]
+    full = pd.read_csv(outs.summary, sep="\t")
+    summary = full[full["distance_bin"].eq("all") | full["stratum"].eq("all")]
     table = {f"{b}/{s}": {m: None if np.isnan(v) else round(float(v), 3) for m, v in zip(g["method"], g["auprc"])}
              for (b, s), g in summary.groupby(["distance_bin", "stratum"], sort=False)}
     overall = table["all/all"]
     best = max((m for m in overall if m not in BASELINES), key=overall.get)
     return {"seconds": round(time.perf_counter() - t0, 1), "best_model_method": best,
-            "perturbation_vs_truth": _effect_columns(summary),
+            "perturbation_vs_truth": _effect_columns(full),
             "best_minus_abc": round(overall[best] - overall["abc"], 3),
             "n_pairs": int(summary["n_pairs"].iloc[0]), "n_positive": int(summary["n_positive"].iloc[0]),
             "auprc": table}

@@ -58,7 +58,8 @@ def main() -> None:
         summary = simulate_demo(params, tmp)
         pairs = _scores(Path(tmp))
     reach = pairs[pairs["distanceToTSS"] <= args.reach_bp]
-    subsets = {stratum if stratum != "all" else name: part for name, stratum, part in pair_subsets(reach)}
+    subsets = {name if stratum == "all" else stratum if name == "all" else f"{name}/{stratum}": part
+               for name, stratum, part in pair_subsets(reach)}
     methods = ["abc", "accessibility", "inverse_distance", "true_effect"]
     result = {name: {"n_pairs": len(part), "n_positive": int(part["Regulated"].sum()),
                      **{m: _auprc(part, m) for m in methods}} for name, part in subsets.items()}

@@ -211,11 +211,17 @@ def test_summary_by_stratum_of_the_simulated_truth():
                            "promoter_class": np.where(np.arange(n) % 3 == 0, "tata", "housekeeping"),
                            "score": rng.random(n)})
     summary = summarise(scored, ["score"], n_boot=5)
-    strata = summary.set_index("stratum")
+    strata = summary[summary["distance_bin"] == "all"].set_index("stratum")
     assert set(summary["stratum"]) == {"all", "crosses_boundary", "same_domain", "tata_promoter",
                                        "housekeeping_promoter"}
     assert strata.loc["crosses_boundary", "n_pairs"] == 40 and strata.loc["same_domain", "n_positive"] == 20
     assert strata.loc["tata_promoter", "n_pairs"] == 27
+    within = summary.set_index(["distance_bin", "stratum"])   # each stratum again within each distance bin
+    assert len(within) == len(summary) == 4 + 4 + 3 * 4   # overall, bins, strata, strata within bins
+    mid = (scored["distance_bp"] > 10_000) & (scored["distance_bp"] <= 50_000)
+    assert within.loc[("10-50kb", "crosses_boundary"), "n_pairs"] == (mid & scored["crosses_boundary"]).sum()
+    assert within.loc[("10-50kb", "same_domain"), "n_positive"] == (mid & ~scored["crosses_boundary"]
+                                                                    & scored["Regulated"]).sum()
     plain = summarise(scored.drop(columns=["crosses_boundary", "promoter_class"]), ["score"], n_boot=5)
     assert set(plain["stratum"]) == {"all"} and len(plain) == 4   # real tables: overall + 3 distance bins
 
@@ -234,6 +240,22 @@ def test_perturbation_effects_against_measured_effect_sizes():
     assert overall.loc["ism_shuffle", "effect_ratio"] == pytest.approx(0.02 / 0.2)   # medians of the regulated
     assert np.isnan(overall.loc["inverse_distance", "right_sign"])                  # not an effect size
     assert np.isnan(summary[summary["distance_bin"] == "50-100kb"].loc["ism_shuffle", "effect_ratio"])  # none
+
+
+def test_effect_ratio_over_all_losses_shows_whether_insulation_was_learned():
+    """A model that ignores a boundary: the same predicted loss (10%) for an element 20 kb away inside the
+    gene's domain (measured 20%) and across a boundary (measured 2%, none Regulated). Over the Regulated
+    pairs alone the crossing stratum has no ratio; over every measured loss it is 5 against 0.5 within the
+    domain: 10x less insulation than measured."""
+    same = [False] * 4 + [True] * 4
+    scored = pd.DataFrame({"in_reach": True, "distance_bp": 20_000, "crosses_boundary": [not x for x in same],
+                           "Regulated": same, "EffectSize": np.where(same, -0.2, -0.02),
+                           "ism_shuffle": -np.log2(1 - 0.1)})
+    summary = summarise(scored, ["ism_shuffle"], n_boot=5).set_index(["distance_bin", "stratum"])
+    assert np.isnan(summary.loc[("10-50kb", "crosses_boundary"), "effect_ratio"])      # no Regulated pair
+    assert summary.loc[("10-50kb", "crosses_boundary"), "effect_ratio_all"] == pytest.approx(5.0)
+    assert summary.loc[("10-50kb", "same_domain"), "effect_ratio_all"] == pytest.approx(0.5)
+    assert summary.loc[("all", "all"), "effect_ratio"] == pytest.approx(0.5)
 
 
 def test_crispr_comparison_inputs(tmp_path):

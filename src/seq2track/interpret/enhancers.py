@@ -116,13 +116,18 @@ STRATA = {"crosses_boundary": ("crosses_boundary", "TRUE"), "same_domain": ("cro
 
 
 def pair_subsets(reach: pd.DataFrame):
-    """(distance_bin, stratum, pairs): all pairs, each distance bin, each stratum the table can define."""
+    """(distance_bin, stratum, pairs): all pairs, each distance bin, each stratum the table can define, and
+    each stratum within each distance bin (boundary-crossing against same-domain pairs at similar distance:
+    has the model learned insulation, or only a steeper decay with distance?)."""
+    bins = {name: reach[(reach["distance_bp"] > lo) & (reach["distance_bp"] <= hi)]
+            for name, (lo, hi) in DISTANCE_BINS_BP.items()}
     yield "all", "all", reach
-    for name, (lo, hi) in DISTANCE_BINS_BP.items():
-        yield name, "all", reach[(reach["distance_bp"] > lo) & (reach["distance_bp"] <= hi)]
-    for name, (column, value) in STRATA.items():
-        if column in reach:
-            yield "all", name, reach[(reach[column].astype(str).str.upper() == value.upper()).to_numpy()]
+    for name, part in bins.items():
+        yield name, "all", part
+    strata = {name: (column, value) for name, (column, value) in STRATA.items() if column in reach}
+    for name, part in {"all": reach, **bins}.items():
+        for stratum, (column, value) in strata.items():
+            yield name, stratum, part[(part[column].astype(str).str.upper() == value.upper()).to_numpy()]
 
 
 def fraction_lost(log2_loss: np.ndarray) -> np.ndarray:
@@ -131,7 +136,12 @@ def fraction_lost(log2_loss: np.ndarray) -> np.ndarray:
     return 1.0 - 2.0 ** -np.asarray(log2_loss, dtype=float)
 
 
-_NO_AGREEMENT = {"right_sign": np.nan, "effect_ratio": np.nan}
+_NO_AGREEMENT = {"right_sign": np.nan, "effect_ratio": np.nan, "effect_ratio_all": np.nan}
+
+
+def _median_ratio(log2_loss: np.ndarray, effect_size: np.ndarray) -> float:
+    measured = np.median(-effect_size)
+    return float(np.median(fraction_lost(log2_loss)) / measured) if len(effect_size) and measured else np.nan
 
 
 def effect_agreement(log2_loss: np.ndarray, effect_size: np.ndarray, labels: np.ndarray) -> dict:
@@ -140,14 +150,19 @@ def effect_agreement(log2_loss: np.ndarray, effect_size: np.ndarray, labels: np.
     ``right_sign``, the fraction whose predicted change has the measured direction, and ``effect_ratio``,
     the median predicted fraction lost over the median measured one (1: the model's effects have the
     screen's size). auPRC only ranks: a model whose effects are all 100x too small, or inverted, can still
-    rank some pairs right by magnitude."""
-    keep = labels & np.isfinite(log2_loss) & np.isfinite(effect_size)
+    rank some pairs right by magnitude. ``effect_ratio_all`` is the same ratio over every pair whose measured
+    effect is a loss (EffectSize < 0), Regulated or not: it exists where few pairs are Regulated (across a
+    boundary), so the ratio across a boundary over the ratio within a domain at similar distance says whether
+    the model weakens contact across boundaries as the measurement does (1) or not at all (measured over
+    predicted insulation)."""
+    finite = np.isfinite(log2_loss) & np.isfinite(effect_size)
+    keep, losses = labels & finite, finite & (effect_size < 0)
+    ratio_all = _median_ratio(log2_loss[losses], effect_size[losses])
     if not keep.any():
-        return dict(_NO_AGREEMENT)
+        return {**_NO_AGREEMENT, "effect_ratio_all": ratio_all}
     predicted, measured = fraction_lost(log2_loss[keep]), -effect_size[keep]
-    median = np.median(measured)
     return {"right_sign": float((np.sign(predicted) == np.sign(measured)).mean()),
-            "effect_ratio": float(np.median(predicted) / median) if median else np.nan}
+            "effect_ratio": _median_ratio(log2_loss[keep], effect_size[keep]), "effect_ratio_all": ratio_all}
 
 
 def overall_row(summary: pd.DataFrame, method: str) -> pd.DataFrame:
