@@ -105,6 +105,14 @@ def _explicit_attention(block, h):
             for i in range(n):
                 for j in range(n):
                     logits[:, head, i, j] -= slope * abs(i - j)
+    if attn.to_boundary is not None:  # insulation: gain_h x (boundary scores strictly between i and j + half of each)
+        score = torch.nn.functional.softplus(attn.to_boundary(block.norm_attn(h)))[..., 0]       # (B, N)
+        gain = torch.nn.functional.softplus(attn.boundary_gain)
+        for i in range(n):
+            for j in range(n):
+                lo, hi = min(i, j), max(i, j)
+                between = score[:, lo + 1:hi].sum(-1) + 0.5 * (score[:, i] + score[:, j]) if i != j else 0 * score[:, i]
+                logits[:, :, i, j] -= gain[None, :] * between[:, None]
     if attn.sink_key is not None:  # one more logit per query: q . sink key, no position, zero value
         sink = torch.einsum("bhqd,hd->bhq", q, attn.sink_key[0, :, 0]) / math.sqrt(q.shape[-1])
         return torch.cat([logits, sink[..., None]], dim=-1).softmax(-1)[..., :n]
@@ -113,7 +121,8 @@ def _explicit_attention(block, h):
 
 ATTENTION_VARIANTS = [("rotary", {}), ("sinusoidal", {}), ("enformer", {}), ("rotary", {"alibi": True}),
                       ("sinusoidal", {"alibi": True}), ("rotary", {"attention_sink": True}),
-                      ("rotary", {"alibi": True, "attention_sink": True})]
+                      ("rotary", {"alibi": True, "attention_sink": True}), ("sinusoidal", {"boundary_bias": True}),
+                      ("rotary", {"alibi": True, "boundary_bias": True, "attention_sink": True})]
 
 
 @pytest.mark.parametrize("positional,extra", ATTENTION_VARIANTS)
@@ -125,6 +134,8 @@ def test_attention_rows_equal_explicit_softmax(positional, extra):
         torch.nn.init.normal_(block.attn.to_out.weight, std=0.2)
         if getattr(block.attn, "sink_key", None) is not None:   # and the sink starts at zero: make it count
             torch.nn.init.normal_(block.attn.sink_key, std=2.0)
+        if getattr(block.attn, "boundary_gain", None) is not None:   # the gain starts near zero: make it count
+            torch.nn.init.normal_(block.attn.boundary_gain, std=1.0)
     x = _input(2, 4096)
     query = torch.tensor([0, 7, 31])
     rows = model.attention_rows(x, query)
@@ -245,6 +256,26 @@ def test_alibi_alone_weights_keys_by_exp_of_minus_slope_times_distance(max_expon
     for head, slope in enumerate(slopes):      # tiny: 2 heads
         prior = torch.exp(-slope * (d - 10).abs())
         torch.testing.assert_close(w[0, head, 10], prior / prior.sum())
+
+
+def test_boundary_bias_cuts_attention_across_a_scored_position():
+    """boundary_bias with no content in queries and keys: a position whose boundary score is 10 (gain 1)
+    divides the weight of every key beyond it by e ** 10 and leaves the keys on the query's side equal."""
+    torch.manual_seed(0)
+    cfg = model_config_from("tiny", {"boundary_bias": True, "positional": "sinusoidal"}, num_tracks=2, crop_bins=4)
+    attn = Seq2Track(cfg).transformer[0].attn
+    with torch.no_grad():
+        attn.to_qkv.weight[: 2 * cfg.dim].zero_()
+        attn.to_boundary.weight.zero_()
+        attn.to_boundary.weight[0, 0] = 1.0
+        attn.to_boundary.bias.fill_(-30.0)                               # score ~0 where channel 0 is 0
+        attn.boundary_gain.fill_(math.log(math.e - 1.0))                 # softplus: gain 1
+    x = torch.zeros(1, 32, cfg.dim)
+    x[0, 15, 0] = 30.0 + math.log(math.exp(10.0) - 1.0)                  # softplus(...) = 10 at position 15
+    w = attn.attention_weights(x)[0, :, 10]                              # (heads, keys) from query 10
+    torch.testing.assert_close(w[:, :15], w[:, :1].expand(-1, 15))       # the query's side: no penalty
+    torch.testing.assert_close(w[:, 15], w[:, 0] * math.exp(-5.0))       # the boundary itself: half its score
+    torch.testing.assert_close(w[:, 16:], w[:, :1].expand(-1, 16) * math.exp(-10.0))
 
 
 def test_model_takes_uint8_codes_as_its_one_hot():

@@ -45,6 +45,7 @@ class ModelConfig:
     pointwise_norm: str = ""           # the conv block before the heads: batch | layer; "" = as ``norm``
     alibi: bool = False                # ALiBi distance bias on the attention logits (rotary | sinusoidal only)
     alibi_max_exponent: float = 8.0    # ALiBi head slopes 2 ** (-max_exponent * h / heads) per bin (paper: 8)
+    boundary_bias: bool = False        # learned insulation on the attention logits (rotary | sinusoidal only)
     attention_sink: bool = False       # a learned key with zero value per head (rotary | sinusoidal only)
 
     def __post_init__(self) -> None:
@@ -64,7 +65,7 @@ class ModelConfig:
         if self.dim % self.num_heads or (self.dim // self.num_heads) % 2:
             raise ConfigError("model.dim", f"dim {self.dim} must split into {self.num_heads} heads of even size",
                               "change dim or num_heads")
-        for key in ("alibi", "attention_sink"):
+        for key in ("alibi", "attention_sink", "boundary_bias"):
             if getattr(self, key) and self.positional == "enformer":
                 raise ConfigError(f"model.{key}", "is not available with positional 'enformer' (its own attention "
                                   "module)", "use positional rotary or sinusoidal")

@@ -141,30 +141,54 @@ class MultiHeadAttention(nn.Module):
     Miller 2023; attention sinks, Xiao et al. 2024). Weight a query puts there is dropped, so the output can
     be a sum of what the attended positions carry rather than an average that a new key dilutes. Attention
     rows returned for figures leave the sink out (they sum to 1 minus the sink's share).
+
+    ``boundary_bias``: a learned insulation prior. Each position gets a boundary score s >= 0 (a linear map of
+    its features, softplus), and head h subtracts g_h * (the score summed between query and key, half of
+    each end's own) from the logits, g_h >= 0 learned: contact that falls with the boundary elements crossed,
+    not only with distance (TAD boundaries, CTCF: Rao et al. 2014; Akita, Fudenberg et al. 2020).
     """
 
     def __init__(self, dim: int, heads: int, attention_dropout: float, rotary: bool, alibi: bool = False,
-                 sink: bool = False, alibi_max_exponent: float = 8.0) -> None:
+                 sink: bool = False, alibi_max_exponent: float = 8.0, boundary_bias: bool = False) -> None:
         super().__init__()
         self.heads, self.rotary, self.alibi, self.attention_dropout = heads, rotary, alibi, attention_dropout
         self.alibi_max_exponent = alibi_max_exponent
         self.to_qkv = nn.Linear(dim, 3 * dim, bias=False)
         self.to_out = nn.Linear(dim, dim)
         self.sink_key = nn.Parameter(torch.zeros(1, heads, 1, dim // heads)) if sink else None
+        self.to_boundary = nn.Linear(dim, 1) if boundary_bias else None
+        self.boundary_gain = nn.Parameter(torch.full((heads,), -4.0)) if boundary_bias else None  # softplus: 0.018
         self._tables: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}
         self._biases: dict[tuple, torch.Tensor] = {}
 
+    @property
+    def biased(self) -> bool:
+        return self.alibi or self.to_boundary is not None
+
+    def boundary_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """The ``boundary_bias`` term (B, H, N, N): -g_h * |c_i - c_j|, c the running sum of the boundary
+        scores less half the position's own, so the sum counts what lies between i and j (and half of each)."""
+        score = F.softplus(self.to_boundary(x).float()).squeeze(-1)              # (B, N)
+        centre = score.cumsum(-1) - 0.5 * score
+        between = (centre[:, :, None] - centre[:, None, :]).abs()                  # (B, N, N)
+        return -F.softplus(self.boundary_gain.float())[None, :, None, None] * between[:, None]
+
     def _logit_bias(self, n: int, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor | None:
-        """What SDPA adds to the logits: the boolean ``mask`` alone, or the ALiBi bias with -inf where masked
-        (and a zero column for the sink)."""
-        if not self.alibi:
+        """What SDPA adds to the logits: the boolean ``mask`` alone, or the ALiBi and boundary biases with -inf
+        where masked (and a zero column for the sink)."""
+        if not self.biased:
             return mask
-        key = (n, x.device, x.dtype)
-        if key not in self._biases:  # depends only on length: compute once
-            bias = alibi_bias(n, self.heads, x.device, self.alibi_max_exponent)
-            bias = bias.to(x.dtype)[None]   # 4-d: SDPA's CPU kernel ~1.6x faster
-            self._biases[key] = F.pad(bias, (0, 1)) if self.sink_key is not None else bias
-        bias = self._biases[key]
+        bias = None
+        if self.alibi:
+            key = (n, x.device, x.dtype)
+            if key not in self._biases:  # depends only on length: compute once
+                self._biases[key] = alibi_bias(n, self.heads, x.device, self.alibi_max_exponent).to(x.dtype)[None]
+            bias = self._biases[key]      # 4-d: SDPA's CPU kernel ~1.6x faster
+        if self.to_boundary is not None:
+            boundary = self.boundary_logits(x).to(x.dtype)
+            bias = boundary if bias is None else bias + boundary
+        if self.sink_key is not None:
+            bias = F.pad(bias, (0, 1))
         return bias if mask is None else bias.masked_fill(~mask, float("-inf"))
 
     def _qkv(self, x: torch.Tensor, context: torch.Tensor | None = None
@@ -208,7 +232,7 @@ class MultiHeadAttention(nn.Module):
         """The full softmax attention (B, H, Nq, Nk) that ``forward`` applies (for figures and tests)."""
         q, k, _ = self._qkv(x, context)
         logits = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.shape[-1])
-        if self.alibi and context is None:
+        if self.biased and context is None:
             logits = logits + self._logit_bias(x.shape[1], x, None)
         if mask is not None:
             logits = logits.masked_fill(~mask, float("-inf"))
@@ -222,7 +246,7 @@ class MultiHeadAttention(nn.Module):
         q, k, _ = self._qkv(x)
         q = q[:, :, query_index]                                      # (B, H, Q, Dh)
         logits = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.shape[-1])
-        if self.alibi:
+        if self.biased:
             logits = logits + self._logit_bias(x.shape[1], x, None)[:, :, query_index]
         return logits.softmax(dim=-1)[..., :x.shape[1]]
 

@@ -56,7 +56,7 @@ def _attention(cfg: ModelConfig) -> nn.Module:
     if cfg.key_dim and cfg.key_dim != cfg.head_dim:
         raise ValueError("key_dim other than dim / num_heads is only supported with positional 'enformer'")
     return MultiHeadAttention(cfg.dim, cfg.num_heads, cfg.attention_dropout, cfg.positional == "rotary", cfg.alibi,
-                              cfg.attention_sink, cfg.alibi_max_exponent)
+                              cfg.attention_sink, cfg.alibi_max_exponent, cfg.boundary_bias)
 
 
 class Seq2Track(nn.Module):
