@@ -140,8 +140,8 @@ _NO_AGREEMENT = {"right_sign": np.nan, "effect_ratio": np.nan, "effect_ratio_all
 
 
 def _median_ratio(log2_loss: np.ndarray, effect_size: np.ndarray) -> float:
-    measured = np.median(-effect_size)
-    return float(np.median(fraction_lost(log2_loss)) / measured) if len(effect_size) and measured else np.nan
+    measured = np.median(-effect_size) if len(effect_size) else 0.0   # no median of an empty selection
+    return float(np.median(fraction_lost(log2_loss)) / measured) if measured else np.nan
 
 
 def effect_agreement(log2_loss: np.ndarray, effect_size: np.ndarray, labels: np.ndarray) -> dict:
