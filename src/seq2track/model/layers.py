@@ -180,18 +180,24 @@ class MultiHeadAttention(nn.Module):
         where masked (and a zero column for the sink)."""
         if not self.biased:
             return mask
-        bias = None
-        if self.alibi:
-            key = (n, x.device, x.dtype)
-            if key not in self._biases:  # depends only on length: compute once
-                self._biases[key] = alibi_bias(n, self.heads, x.device, self.alibi_max_exponent).to(x.dtype)[None]
-            bias = self._biases[key]      # 4-d: SDPA's CPU kernel ~1.6x faster
-        if self.to_boundary is not None:
-            boundary = self.boundary_logits(x).to(x.dtype)
-            bias = boundary if bias is None else bias + boundary
-        if self.sink_key is not None:
-            bias = F.pad(bias, (0, 1))
+        sink = self.sink_key is not None
+        if self.to_boundary is None:   # ALiBi alone: padded for the sink once, with the cached bias
+            bias = self._alibi(n, x, pad=sink)
+        else:
+            bias = self.boundary_logits(x).to(x.dtype)
+            if self.alibi:
+                bias = bias + self._alibi(n, x, pad=False)
+            if sink:
+                bias = F.pad(bias, (0, 1))
         return bias if mask is None else bias.masked_fill(~mask, float("-inf"))
+
+    def _alibi(self, n: int, x: torch.Tensor, pad: bool) -> torch.Tensor:
+        """The ALiBi bias (1, H, n, n [+1 zero column for the sink]); depends only on length: computed once."""
+        key = (n, x.device, x.dtype, pad)
+        if key not in self._biases:   # 4-d: SDPA's CPU kernel ~1.6x faster
+            bias = alibi_bias(n, self.heads, x.device, self.alibi_max_exponent).to(x.dtype)[None]
+            self._biases[key] = F.pad(bias, (0, 1)) if pad else bias
+        return self._biases[key]
 
     def _qkv(self, x: torch.Tensor, context: torch.Tensor | None = None
              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
