@@ -6,6 +6,7 @@
     python bench/demo_seeds.py --seeds 3 --out DIR --reuse --interpret --interpret-on chr1 --interpret-genes 60
                                                     # an already trained seed, scored on its training chromosome
     python bench/demo_seeds.py --config other.yaml  # another demo config (own run, genome name, sources)
+    python bench/demo_seeds.py --device cuda --seeds 1 --out DIR   # train on a GPU (CPU is the make-demo path)
 
 Builds the demo dataset once (``snakemake results/<run>/dataset/meta.json`` with ``--config``, unless present),
 then per seed trains with the config's ``train`` section (seed replaced; ``--train`` overrides keys) and reports
@@ -84,7 +85,7 @@ def ceiling(config: dict, data: Path, obs: np.ndarray) -> np.ndarray:
 
 def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) -> dict:
     spec = DataSpec.read(data / "meta.json")
-    section = {**config["train"], **overrides, "device": "cpu", "num_threads": 2, "checkpoint_every_steps": 0}
+    section = {**config["train"], **overrides, "num_threads": 2, "checkpoint_every_steps": 0}
     cfg = train_config_from(section, config["model"], seed, threads=2)
     model_cfg = model_config_for(config["model"], spec)
     t0 = time.perf_counter()
@@ -95,8 +96,8 @@ def run_seed(config: dict, data: Path, seed: int, overrides: dict, out: Path) ->
 def evaluate_seed(config: dict, data: Path, seed: int, out: Path, history: pd.DataFrame, seconds: float) -> dict:
     """Test-split figures of one seed's ``out/best.ckpt`` (``history``: its training history)."""
     spec = DataSpec.read(data / "meta.json")
-    model, _ = load_checkpoint(out / "best.ckpt")
-    device = setup_device("cpu", 2)
+    device = setup_device(config["train"]["device"], 2)
+    model, _ = load_checkpoint(out / "best.ckpt", device)
     pred, obs = split_predictions(model, data, "test", device, config["predict"]["batch_size"], True)
     tracks, ceil = spec.track_ids, ceiling(config, data, obs)
     table = metrics_table(pred, obs, tracks, "test")
@@ -208,6 +209,8 @@ def main() -> None:
     ap.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--epochs", type=int, default=None, help="default: the config's train.epochs")
+    ap.add_argument("--device", default="cpu", help="train and evaluate on cpu (default: the make-demo path) or "
+                    "cuda; the interpretation takes CUDA when present, as the interpret rule does")
     ap.add_argument("--train", nargs="*", default=[], metavar="KEY=VALUE", help="override train keys")
     ap.add_argument("--model", nargs="*", default=[], metavar="KEY=VALUE", help="override model.overrides keys")
     ap.add_argument("--interpret", action="store_true", help="also score each seed's enhancer interpretation")
@@ -219,6 +222,7 @@ def main() -> None:
                     "(its best.ckpt and history.tsv) instead of training it again")
     args = ap.parse_args()
     config = yaml.safe_load(Path(args.config).read_text())
+    config["train"]["device"] = args.device
     overrides = _parse_overrides(args.train)
     if args.epochs:
         overrides["epochs"] = args.epochs
@@ -237,7 +241,7 @@ def main() -> None:
     firsts = [r["first_epoch_mean_r05"] for r in runs]
     trained = [r["train_seconds"] for r in runs if r["train_seconds"] is not None]
     print(json.dumps({
-        "bench": "demo_seeds", "config": str(args.config), "train_overrides": overrides,
+        "bench": "demo_seeds", "config": str(args.config), "device": args.device, "train_overrides": overrides,
         "model_overrides": config["model"]["overrides"], "runs": runs,
         "min_fraction_of_ceiling": min(fractions),
         "max_first_epoch_r05": None if None in firsts else max(firsts),

@@ -50,3 +50,15 @@ def test_fine_tune_from_checkpoint_with_frozen_trunk_in_bf16(tmp_path, dataset_d
             assert not unchanged, name          # the head trained
         else:
             assert unchanged, name              # the trunk stayed frozen, BatchNorm statistics included
+
+
+def test_the_demo_recipe_trains_and_validates_on_each_device(tmp_path, dataset_dir, device):
+    """Loss weights per track (null deviance) live where the loss is taken: on the GPU in training steps and on
+    the CPU in validation (a CUDA run once failed in both places: weights on the CPU, predictions on the GPU)."""
+    mc = model_config_from("tiny", num_tracks=1, crop_bins=4)
+    cfg = TrainConfig(epochs=1, batch_size=3, warmup_steps=2, seed=5, device=device.type,
+                      loss="poisson_multinomial", track_weights="null_deviance")
+    hist = train(dataset_dir, mc, cfg, tmp_path / "run", run_config={})
+    assert np.isfinite(hist[["train_loss", "valid_loss"]].to_numpy()).all()
+    model, _ = load_checkpoint(tmp_path / "run" / "best.ckpt", device)
+    assert next(model.parameters()).device.type == device.type

@@ -119,7 +119,7 @@ class Trainer:
         if weights is None:
             return None
         log.info("track loss weights %s", ", ".join(f"{t} {w:.3g}" for t, w in zip(self.tracks, weights)))
-        return torch.from_numpy(weights).float()
+        return torch.from_numpy(weights).float().to(self.ctx.device)
 
     # ---------------------------------------------------------------- state
     def _save_state(self) -> None:

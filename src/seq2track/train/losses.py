@@ -28,7 +28,7 @@ _EPS = 1e-7
 
 def _weighted_mean(x: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
     """Mean of (..., T) after scaling track t by ``weights[t]``."""
-    return (x * weights.to(x.dtype)).mean() if weights is not None else x.mean()
+    return (x * weights.to(x.device, x.dtype)).mean() if weights is not None else x.mean()
 
 
 def poisson_loss(pred: torch.Tensor, obs: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
