@@ -72,9 +72,9 @@ def main() -> None:
               "steps": args.steps, "cpus": os.cpu_count(), "torch": torch.__version__}
     with tempfile.TemporaryDirectory(prefix="seq2track-scaling-") as tmp:
         tmp = Path(tmp)
-        crop = model_config_from(args.preset).crop_bins
-        data = make_dataset(tmp / "data", args.steps * args.batch, args.length_bp, crop)
         if args.only != "gpu":
+            crop = model_config_from(args.preset).crop_bins
+            data = make_dataset(tmp / "data", args.steps * args.batch, args.length_bp, crop)
             result.update(cpu_figures(data, tmp, args.preset, base))
         if torch.cuda.is_available() and args.only != "cpu":
             result.update(gpu_figures(tmp, args.length_bp, base))
