@@ -317,3 +317,16 @@ def test_layer_norm_conv_blocks_use_no_statistics_across_positions_or_windows():
         model_config_from("tiny", {"norm": "group"})
     with pytest.raises(ConfigError, match="model.pointwise_norm"):
         model_config_from("tiny", {"pointwise_norm": "instance"})
+
+
+def test_output_head_runs_in_fp32_under_bf16_autocast():
+    """Under bf16 autocast the trunk runs in bf16 but the head and its exp do not: fp32 rates, equal to the head
+    applied in fp32 to the (bf16) embeddings; a bf16 head would round log-rates of ~5 by up to ~0.02."""
+    torch.manual_seed(0)
+    model = Seq2Track(model_config_from("tiny", num_tracks=2, crop_bins=2)).eval()
+    x = torch.from_numpy(np.random.default_rng(1).integers(0, 4, (1, 2048)).astype(np.uint8))
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        rates, embedding = model(x), model.embed(x)
+        bf16_head = torch.exp(model.head(embedding))
+    assert embedding.dtype == torch.bfloat16 and bf16_head.dtype == torch.bfloat16 and rates.dtype == torch.float32
+    assert torch.equal(rates, torch.exp(model.head(embedding.float())))

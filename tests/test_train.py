@@ -15,9 +15,11 @@ def dataset_dir(tmp_path, tiny_genome, tiny_bigwig):
     return build_tiny_dataset(tmp_path / "ds", tiny_genome, tiny_bigwig[0], 2048, 30_000, 24_000)
 
 
-def test_train_writes_outputs_and_is_deterministic(tmp_path, dataset_dir):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_train_writes_outputs_and_is_deterministic(tmp_path, dataset_dir, precision):
+    """Seeded CPU training gives the same weights twice, in fp32 and under bf16 autocast (the demo's setting)."""
     mc = model_config_from("tiny", num_tracks=1, crop_bins=4)
-    cfg = TrainConfig(epochs=2, batch_size=3, warmup_steps=2, seed=5, device="cpu")
+    cfg = TrainConfig(epochs=2, batch_size=3, warmup_steps=2, seed=5, device="cpu", precision=precision)
     hist = train(dataset_dir, mc, cfg, tmp_path / "a", run_config={"run": "x"})
     train(dataset_dir, mc, cfg, tmp_path / "b", run_config={"run": "x"})
     assert hist["epoch"].tolist() == [1, 2] and "valid_pearson_t1" in hist.columns
@@ -28,8 +30,8 @@ def test_train_writes_outputs_and_is_deterministic(tmp_path, dataset_dir):
     for (name, ta), tb in zip(a.state_dict().items(), b.state_dict().values()):
         assert torch.equal(ta, tb), name
     # a different seed gives different weights
-    train(dataset_dir, mc, TrainConfig(epochs=1, batch_size=3, warmup_steps=2, seed=6, device="cpu"),
-          tmp_path / "c", run_config={})
+    train(dataset_dir, mc, TrainConfig(epochs=1, batch_size=3, warmup_steps=2, seed=6, device="cpu",
+                                       precision=precision), tmp_path / "c", run_config={})
     c, _ = load_checkpoint(tmp_path / "c" / "last.ckpt")
     assert not torch.equal(c.head.weight, a.head.weight)
 

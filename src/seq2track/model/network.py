@@ -76,8 +76,13 @@ class Seq2Track(nn.Module):
         self.extra_heads = nn.ModuleDict({name: nn.Linear(2 * cfg.dim, n) for name, n in cfg.extra_heads.items()})
         self.trunk_frozen = False
 
-    def _rates(self, logits: torch.Tensor) -> torch.Tensor:
-        """Head outputs -> non-negative rates through ``cfg.output_activation``."""
+    def _rates(self, head: nn.Linear, h: torch.Tensor) -> torch.Tensor:
+        """An output head on embeddings ``h`` -> non-negative rates through ``cfg.output_activation``.
+
+        The head runs in fp32 even under bf16 autocast: a bf16 logit carries ~3 significant digits, so at the
+        demo's log-rates of ~5 the exp output would be off by up to ~2%, the size of a weak enhancer's effect."""
+        with torch.autocast(h.device.type, enabled=False):
+            logits = head(h.to(head.weight.dtype))
         if self.cfg.output_activation == "exp":
             return torch.exp(logits.clamp(max=MAX_LOG_RATE))
         return F.softplus(logits)
@@ -155,7 +160,7 @@ class Seq2Track(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """One-hot (B, L, 4) or uint8 codes (B, L) -> predicted rates of the primary head (B, out_bins, tracks)."""
-        return self._rates(self.head(self.embed(x)))
+        return self._rates(self.head, self.embed(x))
 
     def forward_from_tower(self, features: torch.Tensor, out_bins: list[int] | None = None) -> torch.Tensor:
         """``forward`` from ``tower_features`` (B, D, N): the transformer and heads only (in-silico
@@ -166,20 +171,20 @@ class Seq2Track(nn.Module):
         the pointwise head only their bins. The same numbers as ``forward(...)[:, out_bins]``."""
         h = self._transformer_input(features)
         if out_bins is None:
-            return self._rates(self.head(self._embed_grid(h)))
+            return self._rates(self.head, self._embed_grid(h))
         if self.training:
             raise ValueError("forward_from_tower(out_bins=...) is for eval mode (batch statistics mix bins)")
         rows = torch.as_tensor(out_bins, device=h.device) + self.cfg.crop_bins
         for block in self.transformer[:-1]:
             h = block(h)
         h = self.transformer[-1].forward_rows(h, rows) if len(self.transformer) else h[:, rows]
-        return self._rates(self.head(self._pointwise_bins(h)))
+        return self._rates(self.head, self._pointwise_bins(h))
 
     def forward_heads(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Rates of every head {name: (B, out_bins, tracks)} from one trunk pass (e.g. human and mouse)."""
         e = self.embed(x)
         heads = {self.cfg.head_name: self.head, **self.extra_heads}
-        return {name: self._rates(head(e)) for name, head in heads.items()}
+        return {name: self._rates(head, e) for name, head in heads.items()}
 
     def attention_rows(self, x: torch.Tensor, query_bins: torch.Tensor) -> torch.Tensor:
         """Attention of the given grid positions over all keys: (B, layers, heads, Q, N).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+
 import numpy as np
 import torch
 
@@ -12,8 +15,24 @@ from seq2track.train import distributed as ddp
 from seq2track.train.config import TrainConfig
 
 
+log = logging.getLogger(__name__)
+
+
 def autocast(cfg: TrainConfig, device: torch.device):
+    """bf16 autocast when ``cfg.precision`` is bf16 (the model's output head stays fp32 either way)."""
+    if cfg.precision == "bf16" and device.type == "cpu":
+        _warn_unless_native_bf16()
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+
+
+@functools.cache
+def _warn_unless_native_bf16() -> None:
+    """Once per process: bf16 on a CPU without bf16 instructions (AVX512-BF16 or AMX) is emulated, slower than fp32."""
+    native = [getattr(torch.cpu, name, lambda: False)() for name in ("_is_avx512_bf16_supported",
+                                                                      "_is_amx_tile_supported")]
+    if not any(native):
+        log.warning("train.precision is bf16 but this CPU has no AVX512-BF16/AMX instructions: bf16 is emulated "
+                    "here and likely slower than fp32; set train.precision: fp32 in the config")
 
 
 def validate(module: Seq2Track, valid_set, cfg: TrainConfig, ctx: ddp.DistContext, tracks: list[str],
