@@ -2,6 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.test-installed-stamp
 CORES ?= 2
 SNAKEMAKE := PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/snakemake
 
@@ -12,12 +13,17 @@ $(STAMP): pyproject.toml
 	# torch first, from its pin: a newer torch would pull several GB of CUDA wheels
 	$(PY) -m pip install --quiet torch==2.13.0
 	echo "torch==2.13.0" > $(VENV)/constraints.txt
-	$(PY) -m pip install --quiet -c $(VENV)/constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet -c $(VENV)/constraints.txt -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# the test extras (pytest, linters, enformer-pytorch with transformers, selenium, ...): ~30 s that `make demo` skips
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c $(VENV)/constraints.txt -e '.[test]'
+	touch $(TEST_STAMP)
 
-demo: install
+install: $(TEST_STAMP)
+
+demo: $(STAMP)
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/config.yaml
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/config.yaml --report results/demo/report.html
 	@echo "demo finished: results/demo/ (predictions/*.bw, evaluation/, interpret/, report.html)"

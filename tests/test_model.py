@@ -11,7 +11,8 @@ from einops import rearrange
 from seq2track.errors import ConfigError
 from seq2track.model import Seq2Track, model_config_from
 from seq2track.model.checkpoint import load_checkpoint, save_checkpoint
-from seq2track.model.layers import GELU, AttentionPool, ChannelLayerNorm, apply_rotary, rotary_tables
+from seq2track.model.layers import (GELU, AttentionPool, ChannelLayerNorm, PointwiseConv1d, apply_rotary,
+                                     rotary_tables)
 from seq2track.model.relative import RelativeMultiHeadAttention, relative_position_features, relative_shift
 
 
@@ -34,6 +35,23 @@ def test_forward_shapes(positional, device):
     assert cfg.bin_size_bp == 128
     assert y.shape == (2, 32 - 8, 3) and (y >= 0).all()
     assert model.embed(_input(1, 4096).to(device)).shape == (1, 24, 2 * cfg.dim)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_pointwise_conv_is_a_kernel_one_conv1d(bias):
+    """Same parameters, outputs and gradients as nn.Conv1d(c_in, c_out, 1), batched; loads its state dict."""
+    torch.manual_seed(0)
+    conv = torch.nn.Conv1d(6, 5, 1, bias=bias).double()
+    pointwise = PointwiseConv1d(6, 5, bias=bias).double()
+    pointwise.load_state_dict(conv.state_dict())
+    x = torch.randn(3, 6, 50, dtype=torch.float64, requires_grad=True)
+    y_ref, y = conv(x), pointwise(x)
+    torch.testing.assert_close(y, y_ref, rtol=1e-12, atol=1e-12)
+    g = torch.randn_like(y)
+    grads_ref = torch.autograd.grad(y_ref, [x, *conv.parameters()], g)
+    grads = torch.autograd.grad(y, [x, *pointwise.parameters()], g)
+    for a, b in zip(grads, grads_ref):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
 
 
 def test_gelu_matches_definition_and_its_autograd_gradient():

