@@ -10,7 +10,7 @@ import pyBigWig
 import pytest
 
 from seq2track.io.tables import EPCRISPR_COLUMNS, read_enhancer_pairs
-from seq2track.simulate import SimulationParams, simulate_demo
+from seq2track.simulate import SimulationParams, params_from_config, simulate_demo
 from seq2track.simulate.elements import LayoutParams
 from seq2track.simulate.genome import background, cpg_observed_expected, gc_fraction
 from seq2track.simulate.motifs import load_motifs
@@ -127,3 +127,10 @@ def test_signal_changes_keep_every_chromosome_layout_and_erna_marks_active_enhan
             added = on.values(e.chrom, centre + 80, centre + 81)[0] - off.values(e.chrom, centre + 80, centre + 81)[0]
             expected = 0.5 * 0.2 * 1.5 * e.activity if e.kind == "enhancer" else 0.0   # peak of one eRNA
             assert added == pytest.approx(expected, abs=2e-3), e.name
+
+
+def test_a_zero_length_drops_a_chromosome_the_default_config_merges_in():
+    """Snakemake merges a --configfile's ``chromosome_lengths`` key by key into the default's (chr1-chr4)."""
+    merged = {"chr1": 300_000, "chr2": 150_000, "chr3": 150_000, "chr4": 0}
+    params = params_from_config({"chromosome_lengths": merged}, seed=2)
+    assert params.chromosome_lengths == {"chr1": 300_000, "chr2": 150_000, "chr3": 150_000} and params.seed == 2

@@ -64,3 +64,19 @@ def test_the_demo_recipe_trains_and_validates_on_each_device(tmp_path, dataset_d
     assert np.isfinite(hist[["train_loss", "valid_loss"]].to_numpy()).all()
     model, _ = load_checkpoint(tmp_path / "run" / "best.ckpt", device)
     assert next(model.parameters()).device.type == device.type
+
+
+@pytest.mark.parametrize("keep", ["best", "last"])
+def test_best_ckpt_holds_the_best_or_the_last_epoch(tmp_path, dataset_dir, keep):
+    """``train.checkpoint``: best.ckpt is the epoch with the best mean validation r, or the last epoch."""
+    mc = model_config_from("tiny", num_tracks=1, crop_bins=4)
+    cfg = TrainConfig(epochs=3, batch_size=3, warmup_steps=2, seed=5, device="cpu", learning_rate=0.01,
+                      checkpoint=keep)
+    hist = train(dataset_dir, mc, cfg, tmp_path / "run", run_config={})
+    best, payload = load_checkpoint(tmp_path / "run" / "best.ckpt")
+    last, _ = load_checkpoint(tmp_path / "run" / "last.ckpt")
+    expected = 3 if keep == "last" else int(hist.loc[hist["valid_pearson_mean"].idxmax(), "epoch"])
+    assert keep == "last" or expected < 3, "this seed's validation r must peak before the last epoch"
+    assert payload["epoch"] == expected
+    same = all(torch.equal(a, b) for a, b in zip(best.state_dict().values(), last.state_dict().values()))
+    assert same == (expected == 3)

@@ -45,7 +45,8 @@ def params_from_config(section: dict, seed: int) -> SimulationParams:
                               layout=replace(LayoutParams(), **{k: v for k, v in values.items() if k in layout_keys}),
                               signal=replace(SignalParams(), **{k: v for k, v in values.items() if k in signal_keys}))
     if "chromosome_lengths" in section:
-        params = replace(params, chromosome_lengths=dict(section["chromosome_lengths"]))
+        # a config's lengths merge key by key with the default config's: 0 drops a default chromosome
+        params = replace(params, chromosome_lengths={c: n for c, n in section["chromosome_lengths"].items() if n})
     return params
 
 

@@ -28,6 +28,7 @@ class TrainConfig:
     init_from: str | None = None   # pretrained seq2track checkpoint or enformer-pytorch weights
     freeze_trunk: bool = False     # with init_from: only the heads train
     early_stopping_patience: int = 0   # stop after this many epochs without a better valid r; 0 = never
+    checkpoint: str = "best"           # best.ckpt holds: best = the epoch of best valid r | last = the last epoch
     checkpoint_every_steps: int = 500  # also save the resumable state every N steps; 0 = epoch ends only
     log_every_steps: int = 50          # periodic progress lines (non-interactive runs)
     requeue: bool = True               # on SIGUSR1/SIGTERM under Slurm: save, then `scontrol requeue`

@@ -7,8 +7,9 @@ cosine learning rate; gradient clipping; optional bf16 autocast. Each global bat
 windows comes from a permutation seeded by (seed, epoch), split evenly over the ranks (same gradient as
 one process). Each epoch: validation loss and Pearson r per track (validation windows sharded over
 ranks, gathered on rank 0); ``last.ckpt`` every epoch and ``best.ckpt`` when the mean validation r
-improves (with ``train.ema_decay``, validation and checkpoints use the moving average of the weights,
-``averaging``); optional early stopping; one row per epoch in ``history.tsv``. The full state (weights,
+improves, or every epoch with ``train.checkpoint: last`` (with ``train.ema_decay``, validation and
+checkpoints use the moving average, ``averaging``); optional early stopping; one row per epoch in
+``history.tsv``. The full state (weights,
 optimizer, scheduler, RNG streams of every rank, epoch and batch position) goes to
 ``<out>/resume/state.ckpt`` every ``checkpoint_every_steps`` steps and at each epoch end; a rerun resumes
 from it. SIGUSR1 or SIGTERM (Slurm's pre-timeout signal) saves the state at the next step and, under
@@ -238,11 +239,10 @@ class Trainer:
                      row["valid_loss"], row["valid_pearson_mean"], seconds)
             self._checkpoint(self.out / "last.ckpt", row)
             score = row["valid_pearson_mean"] if np.isfinite(row["valid_pearson_mean"]) else -np.inf
-            if self.epoch == 0 or score > self.best:
-                self.best, self.stale = score, 0
+            better = self.epoch == 0 or score > self.best
+            self.best, self.stale = (score, 0) if better else (self.best, self.stale + 1)
+            if better or self.cfg.checkpoint == "last":
                 self._checkpoint(self.state_dir / BEST_FILE, row)
-            else:
-                self.stale += 1
             warn_if_plateau(len(self.history), self.cfg.plateau_warning_epochs, self.best, PLATEAU_R)
             patience = self.cfg.early_stopping_patience
             stop = bool(patience and self.stale >= patience)
