@@ -1,6 +1,6 @@
 """Does the training recipe learn on every seed? Train the demo on one dataset for several seeds; print JSON.
 
-    python bench/demo_seeds.py                      # seeds 1-5, the demo config's epochs (~6 min a seed on 2 cores)
+    python bench/demo_seeds.py                      # seeds 1-5, the demo config's epochs (~5 min a seed on 2 cores)
     python bench/demo_seeds.py --seeds 1,2 --epochs 6 --train key=value ... --model key=value ...
     python bench/demo_seeds.py --seeds 1,2,3 --interpret   # also score each seed's enhancer interpretation
     python bench/demo_seeds.py --seeds 3 --out DIR --reuse --interpret --interpret-on chr1 --interpret-genes 60
