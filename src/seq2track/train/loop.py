@@ -5,15 +5,13 @@ Loss: Poisson NLL of the observed binned counts given predicted rates, or Borzoi
 (``head_bias_init``; ``Seq2Track.init_head_bias`` says why). AdamW, linear warm-up, then constant or
 cosine learning rate; gradient clipping; optional bf16 autocast. Each global batch of ``batch_size``
 windows comes from a permutation seeded by (seed, epoch), split evenly over the ranks (same gradient as
-one process). Each epoch: validation loss and Pearson r per track (validation windows sharded over
-ranks, gathered on rank 0); ``last.ckpt`` every epoch and ``best.ckpt`` when the mean validation r
-improves, or every epoch with ``train.checkpoint: last`` (with ``train.ema_decay``, validation and
-checkpoints use the moving average, ``averaging``); optional early stopping; one row per epoch in
-``history.tsv``. The full state (weights,
-optimizer, scheduler, RNG streams of every rank, epoch and batch position) goes to
-``<out>/resume/state.ckpt`` every ``checkpoint_every_steps`` steps and at each epoch end; a rerun resumes
-from it. SIGUSR1 or SIGTERM (Slurm's pre-timeout signal) saves the state at the next step and, under
-Slurm with ``requeue``, requeues the job.
+one process). Each epoch: validation loss and Pearson r per track (sharded over ranks, gathered on rank
+0); ``last.ckpt`` every epoch and ``best.ckpt``: the best mean validation r's epoch, or the last with
+``train.checkpoint: last`` (with ``train.ema_decay``, validation and checkpoints use the moving average,
+``averaging``); optional early stopping; one row per epoch in ``history.tsv``. The full state (weights,
+optimizer, scheduler, RNG streams of every rank, epoch and batch position) goes to ``<out>/resume/state.ckpt``
+every ``checkpoint_every_steps`` steps and at each epoch end; a rerun resumes from it. SIGUSR1 or SIGTERM
+(Slurm's pre-timeout signal) saves the state at the next step and, under Slurm with ``requeue``, requeues it.
 """
 
 from __future__ import annotations
@@ -239,10 +237,11 @@ class Trainer:
                      row["valid_loss"], row["valid_pearson_mean"], seconds)
             self._checkpoint(self.out / "last.ckpt", row)
             score = row["valid_pearson_mean"] if np.isfinite(row["valid_pearson_mean"]) else -np.inf
-            better = self.epoch == 0 or score > self.best
-            self.best, self.stale = (score, 0) if better else (self.best, self.stale + 1)
-            if better or self.cfg.checkpoint == "last":
+            if self.epoch == 0 or score > self.best:
+                self.best, self.stale = score, 0
                 self._checkpoint(self.state_dir / BEST_FILE, row)
+            else:
+                self.stale += 1
             warn_if_plateau(len(self.history), self.cfg.plateau_warning_epochs, self.best, PLATEAU_R)
             patience = self.cfg.early_stopping_patience
             stop = bool(patience and self.stale >= patience)
@@ -260,8 +259,9 @@ class Trainer:
     def _finish(self) -> pd.DataFrame:
         hist = pd.DataFrame(self.history)
         if self.ctx.is_main:
-            shutil.copyfile(self.state_dir / BEST_FILE, self.out / ".best.ckpt.tmp")
-            os.replace(self.out / ".best.ckpt.tmp", self.out / "best.ckpt")
+            kept = self.out / "last.ckpt" if self.cfg.checkpoint == "last" else self.state_dir / BEST_FILE
+            with atomic_path(self.out / "best.ckpt") as tmp:
+                shutil.copyfile(kept, tmp)
             with atomic_path(self.out / "history.tsv") as tmp:
                 hist.to_csv(tmp, sep="\t", index=False)
             clear_state(self.state_dir)
