@@ -6,7 +6,7 @@ TEST_STAMP := $(VENV)/.test-installed-stamp
 CORES ?= 2
 SNAKEMAKE := PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/snakemake
 
-.PHONY: install demo test lint clean-demo
+.PHONY: install demo demo-large test lint clean-demo
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,10 +23,17 @@ $(TEST_STAMP): $(STAMP)
 
 install: $(TEST_STAMP)
 
+DEMO_CONFIG ?= config/config.yaml
+DEMO_RUN ?= demo
+
 demo: $(STAMP)
-	$(SNAKEMAKE) --cores $(CORES) --configfile config/config.yaml
-	$(SNAKEMAKE) --cores $(CORES) --configfile config/config.yaml --report results/demo/report.html
-	@echo "demo finished: results/demo/ (predictions/*.bw, evaluation/, interpret/, report.html)"
+	$(SNAKEMAKE) --cores $(CORES) --configfile $(DEMO_CONFIG)
+	$(SNAKEMAKE) --cores $(CORES) --configfile $(DEMO_CONFIG) --report results/$(DEMO_RUN)/report.html
+	@echo "demo finished: results/$(DEMO_RUN)/ (predictions/*.bw, evaluation/, interpret/, report.html)"
+
+# the demo with twice the training genes and steps (config/demo_large.yaml): ~12 min on 2 CPU cores
+demo-large:
+	$(MAKE) demo DEMO_CONFIG=config/demo_large.yaml DEMO_RUN=demo_large
 
 test: install lint
 	$(PY) -m pytest
