@@ -5,7 +5,8 @@
     python bench/demo_seeds.py --seeds 1,2,3 --interpret   # also score each seed's enhancer interpretation
     python bench/demo_seeds.py --seeds 3 --out DIR --reuse --interpret --interpret-on chr1 --interpret-genes 60
                                                     # an already trained seed, scored on its training chromosome
-    python bench/demo_seeds.py --config other.yaml  # another demo config (own run, genome name, sources)
+    python bench/demo_seeds.py --config other.yaml  # another demo config (own run, genome name, sources), merged
+                                                    # onto config/config.yaml as Snakemake does (config/demo_large.yaml)
     python bench/demo_seeds.py --device cuda --seeds 1 --out DIR   # train on a GPU (CPU is the make-demo path)
 
 Builds the demo dataset once (``snakemake results/<run>/dataset/meta.json`` with ``--config``, unless present),
@@ -38,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from snakemake.utils import update_config
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -221,7 +223,8 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="with --out: evaluate a seed already trained there "
                     "(its best.ckpt and history.tsv) instead of training it again")
     args = ap.parse_args()
-    config = yaml.safe_load(Path(args.config).read_text())
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())   # as Snakemake: --config merges onto it
+    update_config(config, yaml.safe_load(Path(args.config).read_text()))
     config["train"]["device"] = args.device
     overrides = _parse_overrides(args.train)
     if args.epochs:
