@@ -46,3 +46,4 @@ lint: install
 
 clean-demo:
 	rm -rf results/demo resources/demo resources/demo-sources logs/demo benchmarks/demo
+	rm -rf results/demo_large resources/demo_large resources/demo_large-sources logs/demo_large benchmarks/demo_large
