@@ -160,7 +160,7 @@ def test_whole_dag_on_tiny_config(workdir):
 
 def test_demo_large_adds_a_training_chromosome_and_keeps_the_demo_test_truth(workdir):
     """config/demo_large.yaml merges onto the demo config: its own run and sources, chr1-chr3 and the test
-    chromosome's enhancer truth as the demo's, chr4 on top (only the simulate rule runs, ~40 s)."""
+    chromosome's enhancer truth as the demo's, chr4 on top (only the simulate rule runs, twice: ~65 s)."""
     res = smk(workdir, "-n", "--cores", "2", "--configfile", "config/demo_large.yaml")
     assert res.returncode == 0, res.stderr[-3000:]
     assert "results/demo_large/model/best.ckpt" in res.stdout and "results/demo/" not in res.stdout
