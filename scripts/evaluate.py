@@ -16,7 +16,7 @@ def main() -> None:
     model, _, device = load_predictor(inp.model, snakemake.threads)  # noqa: F821
     table, tss_table, (pred, obs, windows) = evaluate_splits(
         model, Path(inp.meta).parent, device, p.predict["batch_size"], p.predict["rc_average"], list(inp.expected),
-        read_tss(inp.tss))
+        read_tss(inp.tss), p.evaluate["train_windows"])
     for frame, path in ((table, out.metrics), (tss_table, out.tss_metrics)):
         with atomic_path(path) as tmp:
             frame.to_csv(tmp, sep="\t", index=False, float_format="%.4f")

@@ -59,3 +59,18 @@ def test_metrics_table_reports_calibration_that_pearson_cannot_see():
     table = metrics_table(pred, obs, ["a", "b"], "test")
     assert np.allclose(table["pearson_r"], 1.0)
     assert np.allclose(table["pred_to_obs"], [1.0, 5.0])
+
+
+def test_train_rows_cap_the_training_split_evenly_along_the_genome():
+    from seq2track.data.windows import WindowSpec, covering_rows, tile
+    from seq2track.evaluate import train_rows
+
+    spec = WindowSpec(length_bp=98_304, stride_bp=32_768, bin_size_bp=128, crop_bins=64)
+    w = tile({"c1": 3_000_000, "c2": 1_500_000}, spec.length_bp, spec.stride_bp)
+    every = covering_rows(w, spec)
+    assert train_rows(w, spec).tolist() == every.tolist() == train_rows(w, spec, len(every)).tolist()
+    rows = train_rows(w, spec, 10)
+    assert len(rows) == 10 and set(rows) <= set(every) and rows[0] == every[0] and rows[-1] == every[-1]
+    picked = np.searchsorted(every, rows)
+    assert np.diff(picked).max() - np.diff(picked).min() <= 1   # evenly spaced over the covering windows
+    assert set(w.iloc[rows].chrom) == {"c1", "c2"}

@@ -54,22 +54,31 @@ def noise_ceiling(expected_bigwigs: list[str], tracks: tuple[TrackSpec, ...], wi
     return pearson_per_track(read_window_targets(expected_bigwigs, tracks, windows, spec), obs)
 
 
+def train_rows(windows: pd.DataFrame, spec: WindowSpec, max_windows: int | None = None) -> np.ndarray:
+    """The training windows to evaluate: ``covering_rows`` (every bin the overlapping tiles predict), and of
+    those at most ``max_windows``, evenly spaced along the genome (None: all of them)."""
+    rows = covering_rows(windows, spec)
+    if max_windows is None or len(rows) <= max_windows:
+        return rows
+    return rows[np.unique(np.linspace(0, len(rows) - 1, max_windows).round().astype(int))]
+
+
 def evaluate_splits(model: Seq2Track, data_dir: str | os.PathLike, device: torch.device, batch_size: int = 4,
                     rc_average: bool = True, expected_bigwigs: list[str] | None = None,
-                    tss: pd.DataFrame | None = None
+                    tss: pd.DataFrame | None = None, train_windows: int | None = None
                     ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[np.ndarray, np.ndarray, pd.DataFrame]]:
     """The metrics table of every split (with the noise ceiling when ``expected_bigwigs`` are given), the
     TSS-level table of every split (``evaluate_tss.tss_metrics``; empty without ``tss``) and the test
     split's (predictions, targets, windows).
 
-    The training split is evaluated on ``covering_rows`` of its windows: every bin its overlapping tiles
-    predict, in about half the windows at the demo's stride (it is the largest split, and its figures are a
-    check for under- or over-fitting). Validation and test use every window."""
+    The training split is the largest, and its figures are a check for under- or over-fitting: it is
+    evaluated on ``train_rows`` (its covering windows, about half of them at the demo's stride, and of those
+    at most ``train_windows``). Validation and test use every window."""
     spec = DataSpec.read(Path(data_dir) / "meta.json")
     tables, tss_tables, test = [], [], None
     for split in SPLITS:
         windows = read_split_windows(data_dir, split)
-        rows = covering_rows(windows, spec.window) if split == "train" else None
+        rows = train_rows(windows, spec.window, train_windows) if split == "train" else None
         pred, obs = split_predictions(model, data_dir, split, device, batch_size, rc_average, rows)
         windows = windows if rows is None else windows.iloc[rows].reset_index(drop=True)
         table = metrics_table(pred, obs, spec.track_ids, split)

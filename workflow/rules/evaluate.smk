@@ -36,5 +36,6 @@ rule evaluate:
         runtime=60,
     params:
         predict=config["predict"],
+        evaluate=config["evaluate"],
     script:
         "../../scripts/evaluate.py"
