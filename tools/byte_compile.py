@@ -42,7 +42,7 @@ def main() -> int:
             importlib.import_module(name)
         except ImportError as err:   # a module of an optional extra (e.g. the enformer-pytorch converter)
             skipped.append(f"{name} ({err})")
-    ok = all(compileall.compile_dir(path, quiet=1, workers=0) for path in snakemake_paths())
+    ok = all([compileall.compile_dir(path, quiet=1, workers=0) for path in snakemake_paths()])   # every one
     print(f"byte_compile: {len(sys.modules) - before} modules imported and compiled, Snakemake packages "
           f"{'compiled' if ok else 'compiled with errors'} in {time.perf_counter() - t0:.0f} s"
           + (f"; not importable here: {', '.join(skipped)}" if skipped else ""))
