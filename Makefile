@@ -6,7 +6,7 @@ TEST_STAMP := $(VENV)/.test-installed-stamp
 CORES ?= 2
 SNAKEMAKE := PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/snakemake
 
-.PHONY: install demo demo-large test lint clean-demo
+.PHONY: install demo test lint clean-demo
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,10 +33,6 @@ demo: $(STAMP)
 	$(SNAKEMAKE) --cores $(CORES) --configfile $(DEMO_CONFIG) --report results/$(DEMO_RUN)/report.html --report-after-run
 	@echo "demo finished: results/$(DEMO_RUN)/ (predictions/*.bw, evaluation/, interpret/, report.html)"
 
-# the demo with twice the training genes and steps (config/demo_large.yaml): ~12 min on 2 CPU cores
-demo-large:
-	$(MAKE) demo DEMO_CONFIG=config/demo_large.yaml DEMO_RUN=demo_large
-
 test: install lint
 	$(PY) -m pytest
 
@@ -48,4 +44,3 @@ lint: install
 
 clean-demo:
 	rm -rf results/demo resources/demo resources/demo-sources logs/demo benchmarks/demo
-	rm -rf results/demo_large resources/demo_large resources/demo_large-sources logs/demo_large benchmarks/demo_large

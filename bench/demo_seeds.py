@@ -1,12 +1,12 @@
 """Does the training recipe learn on every seed? Train the demo on one dataset for several seeds; print JSON.
 
-    python bench/demo_seeds.py                      # seeds 1-5, the demo config's epochs (~5 min a seed on 2 cores)
+    python bench/demo_seeds.py                      # seeds 1-5, the demo config's epochs (~8 min a seed on 2 cores)
     python bench/demo_seeds.py --seeds 1,2 --epochs 6 --train key=value ... --model key=value ...
     python bench/demo_seeds.py --seeds 1,2,3 --interpret   # also score each seed's enhancer interpretation
     python bench/demo_seeds.py --seeds 3 --out DIR --reuse --interpret --interpret-on chr1 --interpret-genes 60
                                                     # an already trained seed, scored on its training chromosome
     python bench/demo_seeds.py --config other.yaml  # another demo config (own run, genome name, sources), merged
-                                                    # onto config/config.yaml as Snakemake does (config/demo_large.yaml)
+                                                    # onto config/config.yaml as Snakemake does
     python bench/demo_seeds.py --device cuda --seeds 1 --out DIR   # train on a GPU (CPU is the make-demo path)
 
 Builds the demo dataset once (``snakemake results/<run>/dataset/meta.json`` with ``--config``, unless present),

@@ -130,7 +130,7 @@ def test_signal_changes_keep_every_chromosome_layout_and_erna_marks_active_enhan
 
 
 def test_a_zero_length_drops_a_chromosome_the_default_config_merges_in():
-    """Snakemake merges a --configfile's ``chromosome_lengths`` key by key into the default's (chr1-chr3)."""
+    """Snakemake merges a --configfile's ``chromosome_lengths`` key by key into the default's (chr1-chr4)."""
     merged = {"chr1": 300_000, "chr2": 150_000, "chr3": 0, "chr4": 200_000}
     params = params_from_config({"chromosome_lengths": merged}, seed=2)
     assert params.chromosome_lengths == {"chr1": 300_000, "chr2": 150_000, "chr4": 200_000} and params.seed == 2

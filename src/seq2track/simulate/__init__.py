@@ -27,7 +27,7 @@ from seq2track.simulate.signal import TRACKS, SignalParams, enhancer_gene_pairs,
 @dataclass(frozen=True)
 class SimulationParams:
     chromosome_lengths: dict[str, int] = field(default_factory=lambda: {"chr1": 7_200_000, "chr2": 1_200_000,
-                                                                      "chr3": 1_200_000})
+                                                                      "chr3": 1_200_000, "chr4": 7_200_000})
     seed: int = 1
     telomere_gap_bp: int = 10_000        # N run at the start of each chromosome
     internal_gap_bp: int = 40_000        # one N run in the middle of the longest chromosome
