@@ -2,6 +2,8 @@
 
     python bench/simulated_truth.py [--config config/config.yaml] [--seed 1] [--reach-bp 81920] [--set key=value ...]
                                     [--chromosomes chr3]    # score only these chromosomes' pairs (chr3: the test one)
+    python bench/simulated_truth.py --config bench/configs/boundary.yaml --chromosomes chr3
+                                    # another config is merged onto config/config.yaml, as Snakemake does
 
 Simulates the genome of the config's ``simulate`` section (a few seconds; nothing is trained) and ranks its
 enhancer-gene pairs within ``--reach-bp`` of the TSS (the model's reach on the demo) by the noise-free
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from snakemake.utils import update_config
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -53,7 +56,9 @@ def main() -> None:
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="override simulate keys")
     ap.add_argument("--chromosomes", nargs="*", default=None, help="score only the pairs on these chromosomes")
     args = ap.parse_args()
-    section = yaml.safe_load(Path(args.config).read_text())["simulate"]
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())   # as Snakemake: --config merges onto it
+    update_config(config, yaml.safe_load(Path(args.config).read_text()))
+    section = config["simulate"]
     section.update({k: yaml.safe_load(v) for k, v in (s.split("=", 1) for s in args.set)})
     params = params_from_config({k: v for k, v in section.items() if k not in ("enabled", "out_dir")}, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
