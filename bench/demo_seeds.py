@@ -164,6 +164,14 @@ def _effect_columns(summary: pd.DataFrame) -> dict | None:
             "effect_ratio_all_10_50kb": {s: mid.get(s) for s in ("crosses_boundary", "same_domain")}}
 
 
+def _margin_interval(summary: pd.DataFrame, method: str) -> list[float] | None:
+    """The paired gene-bootstrap 95% interval of ``method``'s auPRC minus ABC-like's, over all pairs."""
+    row = overall_row(summary, method)
+    if "auprc_minus_abc_lo" not in row or row.empty or np.isnan(row["auprc_minus_abc_lo"].iloc[0]):
+        return None
+    return [round(float(row[c].iloc[0]), 3) for c in ("auprc_minus_abc_lo", "auprc_minus_abc_hi")]
+
+
 def interpret_seed(config: dict, data: Path, run_dir: Path, chromosomes: list[str] | None = None,
                    max_genes: int | None = None) -> dict:
     """The interpret rule's work on one seed's best.ckpt (outputs in ``run_dir/interpret``); auPRC table.
@@ -202,6 +210,7 @@ def interpret_seed(config: dict, data: Path, run_dir: Path, chromosomes: list[st
     return {"seconds": round(time.perf_counter() - t0, 1), "best_model_method": best,
             "perturbation_vs_truth": _effect_columns(full),
             "best_minus_abc": round(overall[best] - overall["abc"], 3),
+            "best_minus_abc_ci95": _margin_interval(full, best),
             "n_pairs": int(summary["n_pairs"].iloc[0]), "n_positive": int(summary["n_positive"].iloc[0]),
             "auprc": table}
 

@@ -226,6 +226,31 @@ def test_summary_by_stratum_of_the_simulated_truth():
     assert set(plain["stratum"]) == {"all"} and len(plain) == 4   # real tables: overall + 3 distance bins
 
 
+def test_summary_reports_the_margin_over_abc_like_with_a_paired_interval():
+    """Issue 17's bar is a margin (best model score minus ABC-like): every model method's overall row carries
+    it, perturbation scores also per distance bin and stratum; baselines never."""
+    rng = np.random.default_rng(4)
+    n = 120
+    regulated = np.arange(n) % 5 == 0
+    scored = pd.DataFrame({"in_reach": True, "distance_bp": rng.integers(1_000, 60_000, n),
+                           "gene": [f"G{i // 6}" for i in range(n)], "Regulated": regulated,
+                           "crosses_boundary": np.arange(n) % 2 == 1,
+                           "ism_shuffle": regulated + rng.normal(0, 0.3, n), "grad_x_input": rng.random(n),
+                           "abc": regulated + rng.normal(0, 1.0, n), "inverse_distance": rng.random(n)})
+    summary = summarise(scored, ["ism_shuffle", "grad_x_input", "abc", "inverse_distance"], n_boot=50)
+    rows = summary.set_index(["method", "distance_bin", "stratum"])
+    ism, abc = rows.loc[("ism_shuffle", "all", "all")], rows.loc[("abc", "all", "all")]
+    assert ism["auprc_minus_abc"] == pytest.approx(ism["auprc"] - abc["auprc"])
+    assert 0 < ism["auprc_minus_abc_lo"] < ism["auprc_minus_abc"] < ism["auprc_minus_abc_hi"]
+    assert np.isfinite(rows.loc[("grad_x_input", "all", "all"), "auprc_minus_abc"])
+    assert np.isfinite(rows.loc[("ism_shuffle", "all", "same_domain"), "auprc_minus_abc"])
+    assert np.isfinite(rows.loc[("ism_shuffle", "10-50kb", "all"), "auprc_minus_abc"])
+    assert np.isnan(rows.loc[("grad_x_input", "all", "same_domain"), "auprc_minus_abc"])
+    assert np.isnan(rows.loc[("ism_shuffle", "10-50kb", "same_domain"), "auprc_minus_abc"])
+    assert rows.xs("abc", level="method")["auprc_minus_abc"].isna().all()
+    assert "auprc_minus_abc" not in summarise(scored, ["ism_shuffle"], n_boot=5)   # no ABC-like: no margin
+
+
 def test_perturbation_effects_against_measured_effect_sizes():
     """The summary says whether perturbation effects have the screen's direction and size, not only rank:
     regulated pairs losing 20% and 40% predicted at 2% (right direction) and -10% (inverted)."""

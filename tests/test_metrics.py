@@ -49,6 +49,32 @@ def test_bootstrap_interval_contains_the_estimate():
     assert ci == bootstrap_ranking(labels, scores, n_boot=200, seed=1)   # seeded
 
 
+def test_paired_gene_bootstrap_of_the_margin_over_a_reference():
+    """The margin of one score over another (issue 17: a model score over ABC-like) comes with a paired
+    interval that resamples whole genes: one gene = no spread; the same score = margin 0 on every draw; a
+    score better by construction = a positive interval around the point estimate."""
+    from seq2track.metrics import bootstrap_auprc_difference
+
+    rng = np.random.default_rng(3)
+    n = 300
+    labels = rng.random(n) < 0.2
+    good, noisy = labels + rng.normal(0, 0.5, n), labels + rng.normal(0, 2.0, n)
+    genes = np.repeat(np.arange(30), 10)
+    point = ranking_metrics(labels, good)["auprc"] - ranking_metrics(labels, noisy)["auprc"]
+    out = bootstrap_auprc_difference(labels, good, noisy, genes, n_boot=200, seed=1)
+    assert np.isclose(out["auprc_minus_abc"], point)
+    assert 0 < out["auprc_minus_abc_lo"] < point < out["auprc_minus_abc_hi"]
+    assert out == bootstrap_auprc_difference(labels, good, noisy, genes, n_boot=200, seed=1)   # seeded
+    same = bootstrap_auprc_difference(labels, good, good, genes, n_boot=50, seed=1)
+    assert same["auprc_minus_abc_lo"] == same["auprc_minus_abc_hi"] == 0.0
+    one_gene = bootstrap_auprc_difference(labels, good, noisy, np.zeros(n), n_boot=50, seed=1)
+    assert np.isclose(one_gene["auprc_minus_abc_lo"], point) and np.isclose(one_gene["auprc_minus_abc_hi"], point)
+    pairs = bootstrap_auprc_difference(labels, good, noisy, np.arange(n), n_boot=200, seed=1)   # pair = gene
+    assert pairs["auprc_minus_abc_lo"] < point < pairs["auprc_minus_abc_hi"]
+    none = bootstrap_auprc_difference(np.zeros(n, bool), good, noisy, genes, n_boot=20)
+    assert np.isnan(none["auprc_minus_abc"]) and np.isnan(none["auprc_minus_abc_lo"])
+
+
 def test_metrics_table_reports_calibration_that_pearson_cannot_see():
     from seq2track.evaluate import metrics_table
 
