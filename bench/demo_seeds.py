@@ -22,8 +22,9 @@ seed's model also goes through the interpret rule's work (``run_interpret_rule``
 section, on the demo's test chromosome) and the run reports auPRC per method and stratum (all pairs in
 reach, 0-10 / 10-50 kb, boundary-crossing, same domain), the best model score's margin over ABC-like, and
 how the in-silico perturbation compares with the simulated effects (``perturbation_vs_truth``: the fraction of
-Regulated pairs with the right sign, the median effect ratio (also per stratum) and the Spearman r with the
-effect size).
+Regulated pairs with the right sign, the median effect ratio (also per stratum), the Spearman r with the
+effect size, and ``reach``: the effect ratio per distance bin within a domain and across a boundary,
+``effect_ratio_by_distance``: do the model's effects fade with distance as the screen's do?).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from seq2track.data.spec import DataSpec  # noqa: E402
 from seq2track.device import setup_device  # noqa: E402
 from seq2track.evaluate import metrics_table, noise_ceiling, split_predictions  # noqa: E402
 from seq2track.evaluate_tss import tss_metrics  # noqa: E402
-from seq2track.interpret.enhancers import BASELINES, overall_row  # noqa: E402
+from seq2track.interpret.enhancers import BASELINES, effect_ratio_by_distance, overall_row  # noqa: E402
 from seq2track.io.tables import read_tss  # noqa: E402
 from seq2track.model.checkpoint import load_checkpoint  # noqa: E402
 from seq2track.train import train  # noqa: E402
@@ -164,6 +165,17 @@ def _effect_columns(summary: pd.DataFrame) -> dict | None:
             "effect_ratio_all_10_50kb": {s: mid.get(s) for s in ("crosses_boundary", "same_domain")}}
 
 
+def _reach(scores_tsv: str) -> dict | None:
+    """``effect_ratio_by_distance`` of the in-silico perturbation as {stratum: {distance bin: ratio}}."""
+    scored = pd.read_csv(scores_tsv, sep="\t")
+    if "ism_shuffle" not in scored or "EffectSize" not in scored:
+        return None
+    table = effect_ratio_by_distance(scored)
+    return {stratum: {b: None if np.isnan(r) else round(float(r), 3) for b, r in zip(g["distance_bin"],
+                                                                                    g["effect_ratio"])}
+            for stratum, g in table.groupby("stratum", sort=False)}
+
+
 def _margin_interval(summary: pd.DataFrame, method: str) -> list[float] | None:
     """The paired gene-bootstrap 95% interval of ``method``'s auPRC minus ABC-like's, over all pairs."""
     row = overall_row(summary, method)
@@ -208,7 +220,7 @@ def interpret_seed(config: dict, data: Path, run_dir: Path, chromosomes: list[st
     overall = table["all/all"]
     best = max((m for m in overall if m not in BASELINES), key=overall.get)
     return {"seconds": round(time.perf_counter() - t0, 1), "best_model_method": best,
-            "perturbation_vs_truth": _effect_columns(full),
+            "perturbation_vs_truth": _effect_columns(full), "reach": _reach(outs.scores),
             "best_minus_abc": round(overall[best] - overall["abc"], 3),
             "best_minus_abc_ci95": _margin_interval(full, best),
             "n_pairs": int(summary["n_pairs"].iloc[0]), "n_positive": int(summary["n_positive"].iloc[0]),

@@ -9,7 +9,8 @@ from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import element_key_bins, rollout, tss_attention, tss_window_start
 from seq2track.interpret.contributions import gradient_x_input
 from seq2track.interpret.crispr_benchmark import cell_type_of, write_comparison_inputs
-from seq2track.interpret.enhancers import element_score, match_genes, score_pairs, summarise
+from seq2track.interpret.enhancers import (effect_ratio_by_distance, element_score, match_genes, score_pairs,
+                                          summarise)
 from seq2track.io.fasta import Genome
 from seq2track.model import Seq2Track, model_config_from
 
@@ -281,6 +282,30 @@ def test_effect_ratio_over_all_losses_shows_whether_insulation_was_learned():
     assert summary.loc[("10-50kb", "crosses_boundary"), "effect_ratio_all"] == pytest.approx(5.0)
     assert summary.loc[("10-50kb", "same_domain"), "effect_ratio_all"] == pytest.approx(0.5)
     assert summary.loc[("all", "all"), "effect_ratio"] == pytest.approx(0.5)
+
+
+def test_effect_ratio_by_distance_shows_how_far_the_model_reaches():
+    """A model whose effects fade faster than the screen's: within a domain it predicts the measured loss at
+    5 kb, a quarter of it at 25 kb; across a boundary at 15 kb it predicts twice the measured loss (insulation
+    not learned). Pairs whose measured loss is under 2% do not count, whatever the model says of them."""
+    distance = [5_000, 5_000, 25_000, 25_000, 15_000, 15_000, 5_000, 0]
+    crossing = [False, False, False, False, True, True, False, False]
+    measured = np.array([0.2, 0.4, 0.2, 0.4, 0.1, 0.1, 0.01, 0.3])       # fraction lost in the screen
+    predicted = np.array([0.2, 0.4, 0.05, 0.1, 0.2, 0.2, 0.9, 0.3])
+    scored = pd.DataFrame({"in_reach": [True] * 7 + [False], "distance_bp": distance,
+                           "crosses_boundary": crossing, "EffectSize": -measured,
+                           "ism_shuffle": -np.log2(1 - predicted)})
+    table = effect_ratio_by_distance(scored).set_index(["stratum", "distance_bin"])
+    assert table.loc[("same_domain", "0-10kb"), "effect_ratio"] == pytest.approx(1.0)   # the 1% pair left out
+    assert table.loc[("same_domain", "0-10kb"), "n_pairs"] == 2                      # the out-of-reach one too
+    assert table.loc[("same_domain", "20-30kb"), "effect_ratio"] == pytest.approx(0.25)
+    assert table.loc[("crosses_boundary", "10-20kb"), "effect_ratio"] == pytest.approx(2.0)
+    assert table.loc[("crosses_boundary", "0-10kb"), "n_pairs"] == 0
+    assert np.isnan(table.loc[("crosses_boundary", "0-10kb"), "effect_ratio"])
+    assert list(table.index.get_level_values("distance_bin")[:5]) == ["0-10kb", "10-20kb", "20-30kb", "30-50kb",
+                                                                       "50-100kb"]
+    no_strata = effect_ratio_by_distance(scored.drop(columns="crosses_boundary"))
+    assert set(no_strata["stratum"]) == {"all"} and no_strata["n_pairs"].sum() == 6
 
 
 def test_crispr_comparison_inputs(tmp_path):

@@ -165,6 +165,36 @@ def effect_agreement(log2_loss: np.ndarray, effect_size: np.ndarray, labels: np.
             "effect_ratio": _median_ratio(log2_loss[keep], effect_size[keep]), "effect_ratio_all": ratio_all}
 
 
+REACH_EDGES_BP = (0, 10_000, 20_000, 30_000, 50_000, 100_000)
+
+
+def effect_ratio_by_distance(scored: pd.DataFrame, method: str = "ism_shuffle",
+                             edges_bp: tuple[int, ...] = REACH_EDGES_BP, min_loss: float = 0.02) -> pd.DataFrame:
+    """How far the model's perturbation effects reach: per distance bin (``edges_bp``, right-closed) and per
+    stratum (same domain / crosses a boundary, when the table says), the median predicted fraction lost over
+    the median measured one (``_median_ratio``, as ``effect_ratio``), over the pairs in reach whose measured
+    loss is at least ``min_loss`` (smaller ones are below what a screen resolves, and their ratio is noise).
+    A ratio that falls with distance within a domain = the model's effects decay faster than the screen's
+    (Karollus et al. 2023 found this for Enformer); across a boundary above the same-distance ratio within a
+    domain = insulation not learned. Columns: stratum, distance_bin, n_pairs, effect_ratio (NaN: no pairs)."""
+    reach = scored[scored["in_reach"]]
+    effect, values = reach["EffectSize"].to_numpy(dtype=float), reach[method].to_numpy(dtype=float)
+    keep = np.isfinite(effect) & np.isfinite(values) & (-effect >= min_loss)
+    crossing = (reach["crosses_boundary"].astype(str).str.upper().eq("TRUE").to_numpy()
+                if "crosses_boundary" in reach else None)
+    strata = ({"same_domain": ~crossing, "crosses_boundary": crossing} if crossing is not None
+              else {"all": np.ones(len(reach), bool)})
+    distance = reach["distance_bp"].to_numpy(dtype=float)
+    rows = []
+    for stratum, mask in strata.items():
+        for lo, hi in zip(edges_bp[:-1], edges_bp[1:]):
+            above = distance >= lo if lo == edges_bp[0] else distance > lo   # the first bin keeps its left edge
+            pick = keep & mask & above & (distance <= hi)
+            rows.append({"stratum": stratum, "distance_bin": f"{lo // 1000}-{hi // 1000}kb",
+                         "n_pairs": int(pick.sum()), "effect_ratio": _median_ratio(values[pick], effect[pick])})
+    return pd.DataFrame(rows)
+
+
 def overall_row(summary: pd.DataFrame, method: str) -> pd.DataFrame:
     """The ``summarise`` row of ``method`` over all pairs in reach (every distance bin and stratum); empty when
     the method was not scored."""
