@@ -23,8 +23,8 @@ section, on the demo's test chromosome) and the run reports auPRC per method and
 reach, 0-10 / 10-50 kb, boundary-crossing, same domain), the best model score's margin over ABC-like, and
 how the in-silico perturbation compares with the simulated effects (``perturbation_vs_truth``: the fraction of
 Regulated pairs with the right sign, the median effect ratio (also per stratum), the Spearman r with the
-effect size, and ``reach``: the effect ratio per distance bin within a domain and across a boundary,
-``effect_ratio_by_distance``: do the model's effects fade with distance as the screen's do?).
+effect size, and ``effect_ratio_by_distance``: the effect ratio per distance bin within a domain and across a
+boundary, the rule's effect_by_distance.tsv: do the model's effects fade with distance as the screen's do?).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from seq2track.data.spec import DataSpec  # noqa: E402
 from seq2track.device import setup_device  # noqa: E402
 from seq2track.evaluate import metrics_table, noise_ceiling, split_predictions  # noqa: E402
 from seq2track.evaluate_tss import tss_metrics  # noqa: E402
-from seq2track.interpret.enhancers import BASELINES, effect_ratio_by_distance, overall_row  # noqa: E402
+from seq2track.interpret.enhancers import BASELINES, overall_row  # noqa: E402
 from seq2track.io.tables import read_tss  # noqa: E402
 from seq2track.model.checkpoint import load_checkpoint  # noqa: E402
 from seq2track.train import train  # noqa: E402
@@ -165,12 +165,12 @@ def _effect_columns(summary: pd.DataFrame) -> dict | None:
             "effect_ratio_all_10_50kb": {s: mid.get(s) for s in ("crosses_boundary", "same_domain")}}
 
 
-def _reach(scores_tsv: str) -> dict | None:
-    """``effect_ratio_by_distance`` of the in-silico perturbation as {stratum: {distance bin: ratio}}."""
-    scored = pd.read_csv(scores_tsv, sep="\t")
-    if "ism_shuffle" not in scored or "EffectSize" not in scored:
+def _by_distance(table_tsv: str) -> dict | None:
+    """The rule's effect_by_distance.tsv for the in-silico perturbation as {stratum: {distance bin: ratio}}."""
+    table = pd.read_csv(table_tsv, sep="\t")
+    table = table[table["method"].eq("ism_shuffle")]
+    if table.empty:
         return None
-    table = effect_ratio_by_distance(scored)
     return {stratum: {b: None if np.isnan(r) else round(float(r), 3) for b, r in zip(g["distance_bin"],
                                                                                     g["effect_ratio"])}
             for stratum, g in table.groupby("stratum", sort=False)}
@@ -206,9 +206,9 @@ def interpret_seed(config: dict, data: Path, run_dir: Path, chromosomes: list[st
                           accessibility=[str(res / "tracks" / f"{cfg['accessibility_track']}.bw")],
                           observed=[str(res / "tracks" / f"{t}.bw") for t in tracks])
     names = ("scores", "contributions_bw", "crispr_predictions", "crispr_config", "summary", "plot", "locus",
-             "pr_curves")
+             "pr_curves", "effect_by_distance")
     files = ("enhancer_scores.tsv", "grad_x_input.bw", "predictions.tsv.gz", "pred_config.txt", "summary.tsv",
-             "attention_vs_distance.png", "locus.png", "pr_curves.png")
+             "attention_vs_distance.png", "locus.png", "pr_curves.png", "effect_by_distance.tsv")
     outs = SimpleNamespace(**{n: str(out / f) for n, f in zip(names, files)},
                            attention_bw=[str(out / f"attention_{a}.bw") for a in cfg["aggregations"]])
     t0 = time.perf_counter()
@@ -220,7 +220,8 @@ def interpret_seed(config: dict, data: Path, run_dir: Path, chromosomes: list[st
     overall = table["all/all"]
     best = max((m for m in overall if m not in BASELINES), key=overall.get)
     return {"seconds": round(time.perf_counter() - t0, 1), "best_model_method": best,
-            "perturbation_vs_truth": _effect_columns(full), "reach": _reach(outs.scores),
+            "perturbation_vs_truth": _effect_columns(full),
+            "effect_ratio_by_distance": _by_distance(outs.effect_by_distance),
             "best_minus_abc": round(overall[best] - overall["abc"], 3),
             "best_minus_abc_ci95": _margin_interval(full, best),
             "n_pairs": int(summary["n_pairs"].iloc[0]), "n_positive": int(summary["n_positive"].iloc[0]),

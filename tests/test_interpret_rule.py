@@ -39,7 +39,8 @@ def test_conv_only_model_and_no_pairs_in_reach(tmp_path, tiny_genome, tiny_bigwi
                           pr_curves=p["pr.png"], locus=p["locus.png"], contributions_bw=p["gxi.bw"],
                           attention_bw=[p["a_mean.bw"], p["a_roll.bw"]],
                           crispr_predictions=str(tmp_path / "out" / "pred.tsv.gz"),
-                          crispr_config=str(tmp_path / "out" / "pred_config.txt"))
+                          crispr_config=str(tmp_path / "out" / "pred_config.txt"),
+                          effect_by_distance=str(tmp_path / "out" / "effect_by_distance.tsv"))
     cfg = {"max_genes": None, "batch_size": 2, "aggregations": ["mean", "rollout"], "track": "cage",
            "aggregate": "mean", "bootstrap": 10, "perturbation_background": True}
     with caplog.at_level(logging.WARNING):
@@ -52,6 +53,9 @@ def test_conv_only_model_and_no_pairs_in_reach(tmp_path, tiny_genome, tiny_bigwi
     assert (summary["n_pairs"] == 0).all() and summary["auprc"].isna().all()
     assert pd.read_csv(out.crispr_predictions, sep="\t").empty   # the benchmark's format, no pair in reach
     assert set(pd.read_csv(out.crispr_config, sep="\t")["pred_col"]) == set(summary["method"])
+    by_distance = pd.read_csv(out.effect_by_distance, sep="\t")     # pairs without a measured EffectSize
+    assert by_distance.empty and list(by_distance.columns) == ["method", "stratum", "distance_bin", "n_pairs",
+                                                               "effect_ratio"]
     for png in (out.plot, out.pr_curves, out.locus):
         assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     with pyBigWig.open(p["a_mean.bw"]) as bw:                      # declared outputs exist, without data

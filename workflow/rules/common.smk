@@ -160,6 +160,7 @@ def all_outputs():
         f"{OUT}/evaluation/locus.png",
         f"{OUT}/interpret/enhancer_scores.tsv",
         f"{OUT}/interpret/summary.tsv",
+        f"{OUT}/interpret/effect_by_distance.tsv",
         f"{OUT}/interpret/attention_vs_distance.png",
         f"{OUT}/interpret/pr_curves.png",
         f"{OUT}/interpret/locus.png",

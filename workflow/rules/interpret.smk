@@ -19,6 +19,7 @@ rule interpret:
         contributions_bw=f"{OUT}/interpret/grad_x_input.bw",
         crispr_predictions=f"{OUT}/interpret/crispr_comparison/predictions.tsv.gz",
         crispr_config=f"{OUT}/interpret/crispr_comparison/pred_config.txt",
+        effect_by_distance=f"{OUT}/interpret/effect_by_distance.tsv",
         summary=report(
             f"{OUT}/interpret/summary.tsv",
             caption="../report/interpret_summary.rst",

@@ -195,6 +195,15 @@ def effect_ratio_by_distance(scored: pd.DataFrame, method: str = "ism_shuffle",
     return pd.DataFrame(rows)
 
 
+def effect_by_distance_table(scored: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
+    """``effect_ratio_by_distance`` of every perturbation method scored, with a ``method`` column (the
+    interpret rule's effect_by_distance.tsv); header only when the pairs carry no measured ``EffectSize``."""
+    parts = [effect_ratio_by_distance(scored, m).assign(method=m) for m in methods
+             if m in PERTURBATIONS and "EffectSize" in scored]
+    columns = ["method", "stratum", "distance_bin", "n_pairs", "effect_ratio"]
+    return pd.concat(parts)[columns] if parts else pd.DataFrame(columns=columns)
+
+
 def overall_row(summary: pd.DataFrame, method: str) -> pd.DataFrame:
     """The ``summarise`` row of ``method`` over all pairs in reach (every distance bin and stratum); empty when
     the method was not scored."""
