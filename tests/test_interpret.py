@@ -288,7 +288,7 @@ def test_effect_ratio_by_distance_shows_how_far_the_model_reaches():
     """A model whose effects fade faster than the screen's: within a domain it predicts the measured loss at
     5 kb, a quarter of it at 25 kb; across a boundary at 15 kb it predicts twice the measured loss (insulation
     not learned). Pairs whose measured loss is under 2% do not count, whatever the model says of them."""
-    distance = [5_000, 5_000, 25_000, 25_000, 15_000, 15_000, 5_000, 0]
+    distance = [5_000, 5_000, 25_000, 25_000, 15_000, 15_000, 5_000, 5_000]
     crossing = [False, False, False, False, True, True, False, False]
     measured = np.array([0.2, 0.4, 0.2, 0.4, 0.1, 0.1, 0.01, 0.3])       # fraction lost in the screen
     predicted = np.array([0.2, 0.4, 0.05, 0.1, 0.2, 0.2, 0.9, 0.3])

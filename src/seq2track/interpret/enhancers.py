@@ -115,6 +115,11 @@ STRATA = {"crosses_boundary": ("crosses_boundary", "TRUE"), "same_domain": ("cro
           "tata_promoter": ("promoter_class", "tata"), "housekeeping_promoter": ("promoter_class", "housekeeping")}
 
 
+def _matches(frame: pd.DataFrame, column: str, value: str) -> np.ndarray:
+    """Rows whose ``column`` reads ``value``, case-blind (TSVs spell booleans TRUE, True or true)."""
+    return (frame[column].astype(str).str.upper() == value.upper()).to_numpy()
+
+
 def pair_subsets(reach: pd.DataFrame):
     """(distance_bin, stratum, pairs): all pairs, each distance bin, each stratum the table can define, and
     each stratum within each distance bin (boundary-crossing against same-domain pairs at similar distance:
@@ -127,7 +132,7 @@ def pair_subsets(reach: pd.DataFrame):
     strata = {name: (column, value) for name, (column, value) in STRATA.items() if column in reach}
     for name, part in {"all": reach, **bins}.items():
         for stratum, (column, value) in strata.items():
-            yield name, stratum, part[(part[column].astype(str).str.upper() == value.upper()).to_numpy()]
+            yield name, stratum, part[_matches(part, column, value)]
 
 
 def fraction_lost(log2_loss: np.ndarray) -> np.ndarray:
@@ -170,26 +175,25 @@ REACH_EDGES_BP = (0, 10_000, 20_000, 30_000, 50_000, 100_000)
 
 def effect_ratio_by_distance(scored: pd.DataFrame, method: str = "ism_shuffle",
                              edges_bp: tuple[int, ...] = REACH_EDGES_BP, min_loss: float = 0.02) -> pd.DataFrame:
-    """How far the model's perturbation effects reach: per distance bin (``edges_bp``, right-closed) and per
-    stratum (same domain / crosses a boundary, when the table says), the median predicted fraction lost over
-    the median measured one (``_median_ratio``, as ``effect_ratio``), over the pairs in reach whose measured
-    loss is at least ``min_loss`` (smaller ones are below what a screen resolves, and their ratio is noise).
+    """How far the model's perturbation effects reach: per distance bin (``edges_bp``, (lo, hi] as the summary's
+    bins) and per stratum (same domain / crosses a boundary, when the table says), the median predicted
+    fraction lost over the median measured one (``_median_ratio``, as ``effect_ratio``), over the pairs in reach
+    whose measured loss is at least ``min_loss`` (smaller ones are below what a screen resolves; their ratio is
+    noise).
     A ratio that falls with distance within a domain = the model's effects decay faster than the screen's
     (Karollus et al. 2023 found this for Enformer); across a boundary above the same-distance ratio within a
     domain = insulation not learned. Columns: stratum, distance_bin, n_pairs, effect_ratio (NaN: no pairs)."""
     reach = scored[scored["in_reach"]]
     effect, values = reach["EffectSize"].to_numpy(dtype=float), reach[method].to_numpy(dtype=float)
     keep = np.isfinite(effect) & np.isfinite(values) & (-effect >= min_loss)
-    crossing = (reach["crosses_boundary"].astype(str).str.upper().eq("TRUE").to_numpy()
-                if "crosses_boundary" in reach else None)
+    crossing = _matches(reach, *STRATA["crosses_boundary"]) if "crosses_boundary" in reach else None
     strata = ({"same_domain": ~crossing, "crosses_boundary": crossing} if crossing is not None
               else {"all": np.ones(len(reach), bool)})
     distance = reach["distance_bp"].to_numpy(dtype=float)
     rows = []
     for stratum, mask in strata.items():
         for lo, hi in zip(edges_bp[:-1], edges_bp[1:]):
-            above = distance >= lo if lo == edges_bp[0] else distance > lo   # the first bin keeps its left edge
-            pick = keep & mask & above & (distance <= hi)
+            pick = keep & mask & (distance > lo) & (distance <= hi)
             rows.append({"stratum": stratum, "distance_bin": f"{lo // 1000}-{hi // 1000}kb",
                          "n_pairs": int(pick.sum()), "effect_ratio": _median_ratio(values[pick], effect[pick])})
     return pd.DataFrame(rows)
