@@ -9,8 +9,8 @@ from seq2track.data.windows import WindowSpec
 from seq2track.interpret.attention import element_key_bins, rollout, tss_attention, tss_window_start
 from seq2track.interpret.contributions import gradient_x_input
 from seq2track.interpret.crispr_benchmark import cell_type_of, write_comparison_inputs
-from seq2track.interpret.enhancers import (effect_ratio_by_distance, element_score, match_genes, score_pairs,
-                                          summarise)
+from seq2track.interpret.enhancers import (effect_by_distance_table, effect_ratio_by_distance, element_score,
+                                          match_genes, score_pairs, summarise)
 from seq2track.io.fasta import Genome
 from seq2track.model import Seq2Track, model_config_from
 
@@ -306,6 +306,9 @@ def test_effect_ratio_by_distance_shows_how_far_the_model_reaches():
                                                                        "50-100kb"]
     no_strata = effect_ratio_by_distance(scored.drop(columns="crosses_boundary"))
     assert set(no_strata["stratum"]) == {"all"} and no_strata["n_pairs"].sum() == 6
+    finer = effect_by_distance_table(scored, ["ism_shuffle", "abc"], min_loss=0.005)   # a finer screen (config)
+    assert set(finer["method"]) == {"ism_shuffle"}                                   # perturbation methods only
+    assert finer.set_index(["stratum", "distance_bin"]).loc[("same_domain", "0-10kb"), "n_pairs"] == 3
 
 
 def test_crispr_comparison_inputs(tmp_path):

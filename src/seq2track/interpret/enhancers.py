@@ -199,10 +199,10 @@ def effect_ratio_by_distance(scored: pd.DataFrame, method: str = "ism_shuffle",
     return pd.DataFrame(rows)
 
 
-def effect_by_distance_table(scored: pd.DataFrame, methods: list[str]) -> pd.DataFrame:
+def effect_by_distance_table(scored: pd.DataFrame, methods: list[str], min_loss: float = 0.02) -> pd.DataFrame:
     """``effect_ratio_by_distance`` of every perturbation method scored, with a ``method`` column (the
     interpret rule's effect_by_distance.tsv); header only when the pairs carry no measured ``EffectSize``."""
-    parts = [effect_ratio_by_distance(scored, m).assign(method=m) for m in methods
+    parts = [effect_ratio_by_distance(scored, m, min_loss=min_loss).assign(method=m) for m in methods
              if m in PERTURBATIONS and "EffectSize" in scored]
     columns = ["method", "stratum", "distance_bin", "n_pairs", "effect_ratio"]
     return pd.concat(parts)[columns] if parts else pd.DataFrame(columns=columns)

@@ -114,7 +114,8 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     with atomic_path(out.summary) as tmp:
         summary.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
     with atomic_path(out.effect_by_distance) as tmp:
-        effect_by_distance_table(scored, methods).to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+        table = effect_by_distance_table(scored, methods, cfg.get("effect_min_loss", 0.02))
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
     write_comparison_inputs(scored, methods, cell_type_of(pairs), out.crispr_predictions, out.crispr_config)
     plot_attention_vs_distance(scored, summary, "attention_mean" if "attention_mean" in scored else methods[0],
                                out.plot)
