@@ -171,24 +171,24 @@ def effect_agreement(log2_loss: np.ndarray, effect_size: np.ndarray, labels: np.
 
 
 REACH_EDGES_BP = (0, 10_000, 20_000, 30_000, 50_000, 100_000)
+MIN_SCREEN_LOSS = 0.02   # effect_by_distance.tsv's default floor on the measured loss (interpret.effect_min_loss)
 
 
 def effect_ratio_by_distance(scored: pd.DataFrame, method: str = "ism_shuffle",
-                             edges_bp: tuple[int, ...] = REACH_EDGES_BP, min_loss: float = 0.02) -> pd.DataFrame:
+                             edges_bp: tuple[int, ...] = REACH_EDGES_BP,
+                             min_loss: float = MIN_SCREEN_LOSS) -> pd.DataFrame:
     """How far the model's perturbation effects reach: per distance bin (``edges_bp``, (lo, hi] as the summary's
     bins) and per stratum (same domain / crosses a boundary, when the table says), the median predicted
     fraction lost over the median measured one (``_median_ratio``, as ``effect_ratio``), over the pairs in reach
     whose measured loss is at least ``min_loss`` (smaller ones are below what a screen resolves; their ratio is
-    noise).
-    A ratio that falls with distance within a domain = the model's effects decay faster than the screen's
+    noise). A ratio that falls with distance within a domain = the model's effects decay faster than the screen's
     (Karollus et al. 2023 found this for Enformer); across a boundary above the same-distance ratio within a
     domain = insulation not learned. Columns: stratum, distance_bin, n_pairs, effect_ratio (NaN: no pairs)."""
     reach = scored[scored["in_reach"]]
     effect, values = reach["EffectSize"].to_numpy(dtype=float), reach[method].to_numpy(dtype=float)
     keep = np.isfinite(effect) & np.isfinite(values) & (-effect >= min_loss)
-    crossing = _matches(reach, *STRATA["crosses_boundary"]) if "crosses_boundary" in reach else None
-    strata = ({"same_domain": ~crossing, "crosses_boundary": crossing} if crossing is not None
-              else {"all": np.ones(len(reach), bool)})
+    strata = ({name: _matches(reach, *STRATA[name]) for name in ("same_domain", "crosses_boundary")}
+              if "crosses_boundary" in reach else {"all": np.ones(len(reach), bool)})
     distance = reach["distance_bp"].to_numpy(dtype=float)
     rows = []
     for stratum, mask in strata.items():
@@ -199,7 +199,8 @@ def effect_ratio_by_distance(scored: pd.DataFrame, method: str = "ism_shuffle",
     return pd.DataFrame(rows)
 
 
-def effect_by_distance_table(scored: pd.DataFrame, methods: list[str], min_loss: float = 0.02) -> pd.DataFrame:
+def effect_by_distance_table(scored: pd.DataFrame, methods: list[str],
+                             min_loss: float = MIN_SCREEN_LOSS) -> pd.DataFrame:
     """``effect_ratio_by_distance`` of every perturbation method scored, with a ``method`` column (the
     interpret rule's effect_by_distance.tsv); header only when the pairs carry no measured ``EffectSize``."""
     parts = [effect_ratio_by_distance(scored, m, min_loss=min_loss).assign(method=m) for m in methods

@@ -17,8 +17,8 @@ from seq2track.interpret.attention import tss_attention, tss_window_start
 from seq2track.interpret.bigwig import write_profile_bigwig
 from seq2track.interpret.contributions import tss_contributions
 from seq2track.interpret.crispr_benchmark import cell_type_of, write_comparison_inputs
-from seq2track.interpret.enhancers import (add_accessibility_baselines, effect_by_distance_table, match_genes,
-                                           overall_row, score_pairs, summarise)
+from seq2track.interpret.enhancers import (MIN_SCREEN_LOSS, add_accessibility_baselines, effect_by_distance_table,
+                                           match_genes, overall_row, score_pairs, summarise)
 from seq2track.interpret.perturbation import perturbation_scores
 from seq2track.interpret.reach import gene_views, pair_shifts, pair_tss
 from seq2track.interpret.plots import plot_attention_vs_distance, plot_gene_locus, plot_pr_curves
@@ -114,7 +114,7 @@ def run_interpret_rule(inp, cfg: dict, chromosomes: list[str], seed: int, thread
     with atomic_path(out.summary) as tmp:
         summary.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
     with atomic_path(out.effect_by_distance) as tmp:
-        table = effect_by_distance_table(scored, methods, cfg.get("effect_min_loss", 0.02))
+        table = effect_by_distance_table(scored, methods, cfg.get("effect_min_loss", MIN_SCREEN_LOSS))
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
     write_comparison_inputs(scored, methods, cell_type_of(pairs), out.crispr_predictions, out.crispr_config)
     plot_attention_vs_distance(scored, summary, "attention_mean" if "attention_mean" in scored else methods[0],
