@@ -248,12 +248,28 @@ def test_config_errors():
         model_config_from("tiny", {"colour": 1})
     with pytest.raises(ConfigError, match="model.positional"):
         model_config_from("tiny", {"positional": "alibi"})
-    with pytest.raises(ConfigError, match="divisible by 6"):
+    with pytest.raises(ConfigError, match=r"model.dim: .*multiple of 6 relative features \(got 16\)"):
         model_config_from("tiny", {"positional": "enformer"})
+    with pytest.raises(ConfigError, match=r"model.relative_features: .*\(got 10\)"):
+        model_config_from("tiny", {"positional": "enformer", "relative_features": 10})
     with pytest.raises(ConfigError, match="model.alibi"):
         model_config_from("tiny", {"positional": "enformer", "dim": 48, "alibi": True})
     with pytest.raises(ConfigError, match="model.attention_sink"):
         model_config_from("tiny", {"positional": "enformer", "dim": 48, "attention_sink": True})
+
+
+def test_relative_features_decouple_enformer_basis_from_head_size():
+    """``relative_features`` sets the basis size of Enformer's relative positions at any head size (the
+    demo's 64 / 4 = 16 is no multiple of 6); 0 keeps Enformer's dim // num_heads."""
+    torch.manual_seed(0)
+    cfg = model_config_from("tiny", {"positional": "enformer", "relative_features": 24}, num_tracks=3, crop_bins=4)
+    model = Seq2Track(cfg).eval()
+    attention = model.transformer[0].attn
+    assert cfg.head_dim == 16 and attention.num_rel_features == 24 and attention.to_rel_k.in_features == 24
+    assert attention._rel_k(10, torch.device("cpu"), torch.float32).shape == (2, 19, 16)
+    assert model(_input(2, 4096)).shape == (2, 24, 3)
+    enformer = Seq2Track(model_config_from("tiny", _tiny("enformer"))).transformer[0].attn
+    assert enformer.num_rel_features == 48 // 2
 
 
 @pytest.mark.parametrize("max_exponent, slopes", [(None, (2.0 ** -4, 2.0 ** -8)), (12.0, (2.0 ** -6, 2.0 ** -12))])

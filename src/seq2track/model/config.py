@@ -39,6 +39,8 @@ class ModelConfig:
     extra_heads: dict = field(default_factory=dict)  # more output heads {name: tracks}, e.g. {"mouse": 1643}
     head_name: str = "tracks"          # name of the primary head (Enformer: "human")
     positional_dropout: float = 0.0    # dropout on Enformer's relative position features (Enformer: 0.01)
+    relative_features: int = 0         # positional 'enformer': basis features per distance, a multiple of 6
+                                       # (three basis families, each plain and signed); 0 = dim // num_heads (Enformer)
     activation_checkpointing: bool = False  # recompute transformer blocks in backward (saves memory)
     output_activation: str = "exp"     # rates = exp(head) (Poisson log link) | softplus(head) (Enformer)
     norm: str = "batch"                # conv blocks: batch (Enformer) | layer (per position, over channels)
@@ -69,9 +71,16 @@ class ModelConfig:
             if getattr(self, key) and self.positional == "enformer":
                 raise ConfigError(f"model.{key}", "is not available with positional 'enformer' (its own attention "
                                   "module)", "use positional rotary or sinusoidal")
-        if self.positional == "enformer" and (self.dim // self.num_heads) % 6:
-            raise ConfigError("model.dim", f"positional 'enformer' needs dim / num_heads divisible by 6 "
-                              f"(got {self.dim // self.num_heads})", "change dim or num_heads")
+        if self.positional == "enformer" and self.rel_features % 6:
+            key = "relative_features" if self.relative_features else "dim"
+            raise ConfigError(f"model.{key}", f"positional 'enformer' needs a multiple of 6 relative features "
+                              f"(got {self.rel_features})", "set relative_features to one, e.g. 24, or change "
+                              "dim / num_heads")
+
+    @property
+    def rel_features(self) -> int:
+        """Enformer's relative basis features per distance: ``relative_features``, or dim // num_heads."""
+        return self.relative_features or self.dim // self.num_heads
 
     @property
     def bin_size_bp(self) -> int:

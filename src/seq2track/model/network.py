@@ -52,7 +52,7 @@ def _tower(cfg: ModelConfig, channels: list[int]) -> nn.Sequential:
 def _attention(cfg: ModelConfig) -> nn.Module:
     if cfg.positional == "enformer":
         return RelativeMultiHeadAttention(cfg.dim, cfg.num_heads, cfg.qk_dim, cfg.attention_dropout,
-                                          cfg.positional_dropout)
+                                          cfg.positional_dropout, cfg.rel_features)
     if cfg.key_dim and cfg.key_dim != cfg.head_dim:
         raise ValueError("key_dim other than dim / num_heads is only supported with positional 'enformer'")
     return MultiHeadAttention(cfg.dim, cfg.num_heads, cfg.attention_dropout, cfg.positional == "rotary", cfg.alibi,

@@ -65,10 +65,10 @@ class RelativeMultiHeadAttention(nn.Module):
     """
 
     def __init__(self, dim: int, heads: int, key_dim: int, attention_dropout: float,
-                 positional_dropout: float) -> None:
+                 positional_dropout: float, rel_features: int = 0) -> None:
         super().__init__()
         self.heads, self.key_dim, self.attention_dropout = heads, key_dim, attention_dropout
-        self.num_rel_features = dim // heads
+        self.num_rel_features = rel_features or dim // heads   # Enformer: dim // heads
         self.to_q = nn.Linear(dim, key_dim * heads, bias=False)
         self.to_k = nn.Linear(dim, key_dim * heads, bias=False)
         self.to_v = nn.Linear(dim, dim, bias=False)
