@@ -10,7 +10,11 @@ enhancer-gene pairs within ``--reach-bp`` of the TSS (the model's reach on the d
 versions of the interpret baselines: accessibility (the expected DNase-like signal over the element),
 1/distance and ABC-like (accessibility / distance as a fraction per gene), plus the simulator's own effect
 size as a check (auPRC 1). Reports auPRC overall, per distance bin and per stratum, with counts: a truth
-that the baselines solve cannot show what a model adds (issue 17).
+that the baselines solve cannot show what a model adds (issue 17). Also reports how the observed tracks' noise
+compares with the effects a model must learn (``noise_vs_effect``): per track the spread (SD) of log(observed /
+expected) at the TSS bins (128 bp, summed) of the chosen chromosomes, and per distance bin the median measured
+loss of the pairs that lose at least 2% (the floor of interpret/effect_by_distance.tsv), within a domain and
+across a boundary, e.g. ``--chromosomes chr1 chr4`` for the demo's training chromosomes.
 """
 
 from __future__ import annotations
@@ -21,15 +25,19 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyBigWig
 import yaml
 from snakemake.utils import update_config
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from seq2track.interpret.enhancers import DISTANCE_BINS_BP, add_accessibility_baselines, pair_subsets  # noqa: E402
-from seq2track.io.tables import read_enhancer_pairs  # noqa: E402
+from seq2track.interpret.enhancers import (DISTANCE_BINS_BP, MIN_SCREEN_LOSS, REACH_EDGES_BP, STRATA,  # noqa: E402
+                                           _matches, add_accessibility_baselines, pair_subsets)
+from seq2track.io.tables import read_enhancer_pairs, read_tss  # noqa: E402
+from seq2track.simulate.signal import TRACKS  # noqa: E402
 from seq2track.metrics import ranking_metrics  # noqa: E402
 from seq2track.simulate import params_from_config, simulate_demo  # noqa: E402
 
@@ -41,6 +49,36 @@ def _scores(out: Path) -> pd.DataFrame:
     pairs = pairs.assign(gene=pairs["measuredGeneSymbol"], distance_bp=distance, inverse_distance=1.0 / distance,
                          true_effect=-pairs["EffectSize"])
     return add_accessibility_baselines(pairs, str(out / "expected" / "dnase.bw"))
+
+
+def _tss_noise(out: Path, chromosomes: list[str] | None, bin_bp: int = 128) -> dict:
+    """Per track: TSS bins counted and the SD of log(observed / expected) over them (bins with both > 0)."""
+    tss = read_tss(out / "tss.bed")
+    if chromosomes:
+        tss = tss[tss["chrom"].isin(chromosomes)]
+    result = {}
+    for track in TRACKS:
+        with pyBigWig.open(str(out / "tracks" / f"{track}.bw")) as obs, \
+                pyBigWig.open(str(out / "expected" / f"{track}.bw")) as exp:
+            sums = np.array([[np.nansum(bw.values(c, s // bin_bp * bin_bp, s // bin_bp * bin_bp + bin_bp))
+                              for bw in (obs, exp)] for c, s in zip(tss["chrom"], tss["start"])]).reshape(-1, 2)
+        ok = (sums > 0).all(axis=1)
+        result[track] = {"tss_bins": int(ok.sum()), "sd_log_observed_over_expected":
+                         round(float(np.std(np.log(sums[ok, 0] / sums[ok, 1]), ddof=1)), 4) if ok.sum() > 1 else None}
+    return result
+
+
+def _median_loss(pairs: pd.DataFrame) -> dict:
+    """Median measured loss (and count) of pairs losing >= MIN_SCREEN_LOSS, per reach bin and stratum."""
+    loss, distance = -pairs["EffectSize"].astype(float), pairs["distanceToTSS"]
+    result = {}
+    for stratum in ("same_domain", "crosses_boundary"):
+        in_stratum = _matches(pairs, *STRATA[stratum])
+        for lo, hi in zip(REACH_EDGES_BP[:-1], REACH_EDGES_BP[1:]):
+            keep = in_stratum & (distance > lo) & (distance <= hi) & (loss >= MIN_SCREEN_LOSS)
+            result[f"{stratum}/{lo // 1000}-{hi // 1000}kb"] = {
+                "n_pairs": int(keep.sum()), "median_loss": round(float(loss[keep].median()), 4) if keep.any() else None}
+    return result
 
 
 def _auprc(part: pd.DataFrame, method: str) -> float | None:
@@ -64,6 +102,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         summary = simulate_demo(params, tmp)
         pairs = _scores(Path(tmp))
+        noise = _tss_noise(Path(tmp), args.chromosomes)
     if args.chromosomes:
         pairs = pairs[pairs["chrom"].isin(args.chromosomes)]
     reach = pairs[pairs["distanceToTSS"] <= args.reach_bp]
@@ -78,7 +117,9 @@ def main() -> None:
                                                                   & (pairs["distanceToTSS"] <= hi)).sum())
                                                        for name, (lo, hi) in DISTANCE_BINS_BP.items()},
                       "simulation": {k: v for k, v in summary.items() if k not in ("params", "motifs")},
-                      "auprc": result}, indent=1, default=str))
+                      "auprc": result,
+                      "noise_vs_effect": {"tss_noise": noise, "median_loss_by_distance": _median_loss(pairs)}},
+                     indent=1, default=str))
 
 
 if __name__ == "__main__":
