@@ -34,8 +34,8 @@ from snakemake.utils import update_config
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from seq2track.interpret.enhancers import (DISTANCE_BINS_BP, MIN_SCREEN_LOSS, REACH_EDGES_BP, STRATA,  # noqa: E402
-                                           _matches, add_accessibility_baselines, pair_subsets)
+from seq2track.interpret.enhancers import (DISTANCE_BINS_BP, MIN_SCREEN_LOSS, add_accessibility_baselines,  # noqa: E402
+                                           pair_subsets, reach_bin_masks)
 from seq2track.io.tables import read_enhancer_pairs, read_tss  # noqa: E402
 from seq2track.simulate.signal import TRACKS  # noqa: E402
 from seq2track.metrics import ranking_metrics  # noqa: E402
@@ -60,8 +60,8 @@ def _tss_noise(out: Path, chromosomes: list[str] | None, bin_bp: int = 128) -> d
     for track in TRACKS:
         with pyBigWig.open(str(out / "tracks" / f"{track}.bw")) as obs, \
                 pyBigWig.open(str(out / "expected" / f"{track}.bw")) as exp:
-            sums = np.array([[np.nansum(bw.values(c, s // bin_bp * bin_bp, s // bin_bp * bin_bp + bin_bp))
-                              for bw in (obs, exp)] for c, s in zip(tss["chrom"], tss["start"])]).reshape(-1, 2)
+            sums = np.array([[np.nansum(bw.values(c, lo, lo + bin_bp)) for bw in (obs, exp)]
+                             for c, lo in zip(tss["chrom"], tss["start"] // bin_bp * bin_bp)]).reshape(-1, 2)
         ok = (sums > 0).all(axis=1)
         result[track] = {"tss_bins": int(ok.sum()), "sd_log_observed_over_expected":
                          round(float(np.std(np.log(sums[ok, 0] / sums[ok, 1]), ddof=1)), 4) if ok.sum() > 1 else None}
@@ -70,14 +70,12 @@ def _tss_noise(out: Path, chromosomes: list[str] | None, bin_bp: int = 128) -> d
 
 def _median_loss(pairs: pd.DataFrame) -> dict:
     """Median measured loss (and count) of pairs losing >= MIN_SCREEN_LOSS, per reach bin and stratum."""
-    loss, distance = -pairs["EffectSize"].astype(float), pairs["distanceToTSS"]
+    loss = -pairs["EffectSize"].to_numpy(dtype=float)
     result = {}
-    for stratum in ("same_domain", "crosses_boundary"):
-        in_stratum = _matches(pairs, *STRATA[stratum])
-        for lo, hi in zip(REACH_EDGES_BP[:-1], REACH_EDGES_BP[1:]):
-            keep = in_stratum & (distance > lo) & (distance <= hi) & (loss >= MIN_SCREEN_LOSS)
-            result[f"{stratum}/{lo // 1000}-{hi // 1000}kb"] = {
-                "n_pairs": int(keep.sum()), "median_loss": round(float(loss[keep].median()), 4) if keep.any() else None}
+    for stratum, distance_bin, mask in reach_bin_masks(pairs, pairs["distanceToTSS"].to_numpy(dtype=float)):
+        keep = mask & (loss >= MIN_SCREEN_LOSS)
+        result[f"{stratum}/{distance_bin}"] = {
+            "n_pairs": int(keep.sum()), "median_loss": round(float(np.median(loss[keep])), 4) if keep.any() else None}
     return result
 
 

@@ -187,16 +187,22 @@ def effect_ratio_by_distance(scored: pd.DataFrame, method: str = "ism_shuffle",
     reach = scored[scored["in_reach"]]
     effect, values = reach["EffectSize"].to_numpy(dtype=float), reach[method].to_numpy(dtype=float)
     keep = np.isfinite(effect) & np.isfinite(values) & (-effect >= min_loss)
-    strata = ({name: _matches(reach, *STRATA[name]) for name in ("same_domain", "crosses_boundary")}
-              if "crosses_boundary" in reach else {"all": np.ones(len(reach), bool)})
-    distance = reach["distance_bp"].to_numpy(dtype=float)
     rows = []
+    for stratum, distance_bin, mask in reach_bin_masks(reach, reach["distance_bp"].to_numpy(dtype=float), edges_bp):
+        pick = keep & mask
+        rows.append({"stratum": stratum, "distance_bin": distance_bin, "n_pairs": int(pick.sum()),
+                     "effect_ratio": _median_ratio(values[pick], effect[pick])})
+    return pd.DataFrame(rows)
+
+
+def reach_bin_masks(pairs: pd.DataFrame, distance: np.ndarray, edges_bp: tuple[int, ...] = REACH_EDGES_BP):
+    """(stratum, distance bin name, row mask) per stratum, same domain / crosses a boundary (one stratum "all"
+    when ``pairs`` has no crosses_boundary column), and per (lo, hi] bin of ``distance`` (bp) by ``edges_bp``."""
+    strata = ({name: _matches(pairs, *STRATA[name]) for name in ("same_domain", "crosses_boundary")}
+              if "crosses_boundary" in pairs else {"all": np.ones(len(pairs), bool)})
     for stratum, mask in strata.items():
         for lo, hi in zip(edges_bp[:-1], edges_bp[1:]):
-            pick = keep & mask & (distance > lo) & (distance <= hi)
-            rows.append({"stratum": stratum, "distance_bin": f"{lo // 1000}-{hi // 1000}kb",
-                         "n_pairs": int(pick.sum()), "effect_ratio": _median_ratio(values[pick], effect[pick])})
-    return pd.DataFrame(rows)
+            yield stratum, f"{lo // 1000}-{hi // 1000}kb", mask & (distance > lo) & (distance <= hi)
 
 
 def effect_by_distance_table(scored: pd.DataFrame, methods: list[str],
