@@ -140,7 +140,8 @@ def _explicit_attention(block, h):
 ATTENTION_VARIANTS = [("rotary", {}), ("sinusoidal", {}), ("enformer", {}), ("rotary", {"alibi": True}),
                       ("sinusoidal", {"alibi": True}), ("rotary", {"attention_sink": True}),
                       ("rotary", {"alibi": True, "attention_sink": True}), ("sinusoidal", {"boundary_bias": True}),
-                      ("rotary", {"alibi": True, "boundary_bias": True, "attention_sink": True})]
+                      ("rotary", {"alibi": True, "boundary_bias": True, "attention_sink": True}),
+                      ("none", {"alibi": True})]
 
 
 @pytest.mark.parametrize("positional,extra", ATTENTION_VARIANTS)
@@ -248,6 +249,8 @@ def test_config_errors():
         model_config_from("tiny", {"colour": 1})
     with pytest.raises(ConfigError, match="model.positional"):
         model_config_from("tiny", {"positional": "alibi"})
+    with pytest.raises(ConfigError, match="model.positional.*set alibi: true"):
+        model_config_from("tiny", {"positional": "none"})
     with pytest.raises(ConfigError, match=r"model.dim: .*multiple of 6 relative features \(got 16\)"):
         model_config_from("tiny", {"positional": "enformer"})
     with pytest.raises(ConfigError, match=r"model.relative_features: .*\(got 10\)"):
@@ -270,6 +273,27 @@ def test_relative_features_decouple_enformer_basis_from_head_size():
     assert model(_input(2, 4096)).shape == (2, 24, 3)
     enformer = Seq2Track(model_config_from("tiny", _tiny("enformer"))).transformer[0].attn
     assert enformer.num_rel_features == 48 // 2
+
+
+@pytest.mark.parametrize("positional", ["none", "rotary", "sinusoidal"])
+def test_positional_none_attention_sees_only_content_and_distance(positional):
+    """With ``positional: none`` (ALiBi only) the attention logits of a query over its keys depend on content
+    and distance alone: shifting the features by 5 bins shifts every log-ratio of weights with them. So do
+    rotary's (relative: a rotation by i - j); sinusoidal encodings are absolute, so the shift changes them."""
+    torch.manual_seed(0)
+    cfg = model_config_from("tiny", {"positional": positional, "alibi": True}, num_tracks=2, crop_bins=4)
+    model = Seq2Track(cfg).eval()
+    block = model.transformer[0]
+    features = torch.randn(1, cfg.dim, 24)
+    shifted = torch.cat([torch.randn(1, cfg.dim, 5), features], dim=2)
+    with torch.no_grad():
+        w = block.attn.attention_weights(block.norm_attn(model._transformer_input(features)))[0].log()
+        w5 = block.attn.attention_weights(block.norm_attn(model._transformer_input(shifted)))[0, :, 5:, 5:].log()
+    ratios, ratios5 = w - w[..., :1], w5 - w5[..., :1]
+    if positional != "sinusoidal":
+        torch.testing.assert_close(ratios5, ratios, atol=1e-4, rtol=1e-4)
+    else:
+        assert (ratios5 - ratios).abs().max() > 0.01
 
 
 @pytest.mark.parametrize("max_exponent, slopes", [(None, (2.0 ** -4, 2.0 ** -8)), (12.0, (2.0 ** -6, 2.0 ** -12))])

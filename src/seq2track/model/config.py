@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 from seq2track.errors import ConfigError
 
-POSITIONAL_MODES = ("rotary", "sinusoidal", "enformer")
+POSITIONAL_MODES = ("rotary", "sinusoidal", "enformer", "none")
 TOWER_SCHEDULES = ("geometric", "enformer")
 OUTPUT_ACTIVATIONS = ("softplus", "exp")
 NORMS = ("batch", "layer")
@@ -33,6 +33,7 @@ class ModelConfig:
     crop_bins: int = 64                # bins removed from each side before the heads
     num_tracks: int = 3
     positional: str = "rotary"         # rotary | sinusoidal | enformer (relative basis functions, as Enformer)
+                                       # | none (no position signal but ALiBi's: needs alibi, as ALiBi's paper)
     key_dim: int = 0                   # query/key size per head; 0 = dim // num_heads (Enformer: 64)
     tower_schedule: str = "geometric"  # geometric | enformer (exponential_linspace_int of the paper's code)
     final_dropout: float = 0.05        # dropout before the final GELU (Enformer: dropout / 8)
@@ -45,10 +46,10 @@ class ModelConfig:
     output_activation: str = "exp"     # rates = exp(head) (Poisson log link) | softplus(head) (Enformer)
     norm: str = "batch"                # conv blocks: batch (Enformer) | layer (per position, over channels)
     pointwise_norm: str = ""           # the conv block before the heads: batch | layer; "" = as ``norm``
-    alibi: bool = False                # ALiBi distance bias on the attention logits (rotary | sinusoidal only)
+    alibi: bool = False                # ALiBi distance bias on the attention logits (rotary | sinusoidal | none)
     alibi_max_exponent: float = 8.0    # ALiBi head slopes 2 ** (-max_exponent * h / heads) per bin (paper: 8)
-    boundary_bias: bool = False        # learned insulation on the attention logits (rotary | sinusoidal only)
-    attention_sink: bool = False       # a learned key with zero value per head (rotary | sinusoidal only)
+    boundary_bias: bool = False        # learned insulation on the attention logits (rotary | sinusoidal | none)
+    attention_sink: bool = False       # a learned key with zero value per head (rotary | sinusoidal | none)
 
     def __post_init__(self) -> None:
         if self.positional not in POSITIONAL_MODES:
@@ -70,7 +71,10 @@ class ModelConfig:
         for key in ("alibi", "attention_sink", "boundary_bias"):
             if getattr(self, key) and self.positional == "enformer":
                 raise ConfigError(f"model.{key}", "is not available with positional 'enformer' (its own attention "
-                                  "module)", "use positional rotary or sinusoidal")
+                                  "module)", "use positional rotary, sinusoidal or none")
+        if self.positional == "none" and not self.alibi:
+            raise ConfigError("model.positional", "'none' leaves attention blind to distance without ALiBi",
+                              "set alibi: true, or pick rotary or sinusoidal")
         if self.positional == "enformer" and self.rel_features % 6:
             key = "relative_features" if self.relative_features else "dim"
             raise ConfigError(f"model.{key}", f"positional 'enformer' needs a multiple of 6 relative features "
