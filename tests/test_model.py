@@ -276,7 +276,7 @@ def test_relative_features_decouple_enformer_basis_from_head_size():
 
 
 @pytest.mark.parametrize("positional", ["none", "rotary", "sinusoidal"])
-def test_positional_none_attention_sees_only_content_and_distance(positional):
+def test_attention_logits_shift_with_the_features_unless_positions_are_absolute(positional):
     """With ``positional: none`` (ALiBi only) the attention logits of a query over its keys depend on content
     and distance alone: shifting the features by 5 bins shifts every log-ratio of weights with them. So do
     rotary's (relative: a rotation by i - j); sinusoidal encodings are absolute, so the shift changes them."""
