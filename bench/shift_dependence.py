@@ -22,13 +22,12 @@ import torch
 
 from seq2track.data.encoding import encode
 from seq2track.model.checkpoint import load_checkpoint
+from seq2track.model.inference import predict_windows
 
 
 def _predict(model, fasta: pysam.FastaFile, chrom: str, start: int, length: int) -> np.ndarray:
-    x = torch.from_numpy(encode(fasta.fetch(chrom, start, start + length)))[None]
-    with torch.no_grad():
-        out = model(x)
-    return (out[model.cfg.head_name] if isinstance(out, dict) else out)[0].float().numpy()
+    codes = encode(fasta.fetch(chrom, start, start + length))[None]
+    return predict_windows(model, codes, torch.device("cpu"), rc_average=False)[0]
 
 
 def _rounded(values: np.ndarray, digits: int) -> list[float]:
@@ -40,10 +39,11 @@ def shift_dependence(path: str, fasta: pysam.FastaFile, chrom: str, starts: list
     model, _ = load_checkpoint(path)
     bin_bp = model.cfg.bin_size_bp
     result = {"checkpoint": path, "positional": model.cfg.positional, "alibi": model.cfg.alibi, "offsets": {}}
+    unshifted = {start: _predict(model, fasta, chrom, start, length) for start in starts}
     for offset in offsets:
         rows = []
         for start in starts:
-            a = _predict(model, fasta, chrom, start, length)[offset:]
+            a = unshifted[start][offset:]
             b = _predict(model, fasta, chrom, start + offset * bin_bp, length)[: a.shape[0]]
             rel = 2 * np.abs(a - b) / (np.abs(a) + np.abs(b) + 1e-6)
             r = [np.corrcoef(np.log1p(a[:, t]), np.log1p(b[:, t]))[0, 1] for t in range(a.shape[1])]
