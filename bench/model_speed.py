@@ -2,7 +2,8 @@
 
     python bench/model_speed.py [--presets demo,small] [--repeats 3] [--device auto] [--precisions fp32,bf16]
 
-For each preset, our model in each positional mode (rotary, sinusoidal, enformer) and enformer-pytorch
+For each preset, our model in each positional mode (rotary, sinusoidal, none where the preset has ALiBi,
+which it needs; enformer, always without ALiBi: its own attention module) and enformer-pytorch
 0.8.12 are built with identical hyperparameters (width, depth, heads, key size, tower channels, crop,
 dropouts, one head of 3 tracks) and timed alternately, step by step, in the same process: a forward
 pass under no_grad in eval mode, and a forward+backward pass in train mode. Peak memory: on CUDA,
@@ -33,7 +34,7 @@ import torch
 from seq2track.device import CPU_MALLOC_ENV, setup_device, tune_cpu_allocator
 from seq2track.model import Seq2Track, model_config_from
 
-MODES = ("rotary", "sinusoidal", "enformer")
+MODES = ("rotary", "sinusoidal", "none", "enformer")
 SETTINGS = {  # preset -> (sequence bp, batch on CPU, batch on GPU, overrides that make the comparison possible)
     "demo": (98_304, 2, 8, {"dim": 72}),
     "small": (98_304, 1, 4, {}),
@@ -59,13 +60,22 @@ def _vm_kb(field: str) -> int:
     return 0
 
 
+def _mode_config(base, mode: str):
+    """The preset in one positional mode; enformer's own attention module has no ALiBi (the demo preset's)."""
+    if mode == "enformer":
+        return replace(base, positional=mode, alibi=False, attention_sink=False, boundary_bias=False)
+    return replace(base, positional=mode)
+
+
 def _build(preset: str, device: torch.device) -> tuple[dict, torch.Tensor, int]:
-    """The four models of a preset at identical hyperparameters, and a random one-hot batch."""
+    """Our models of a preset (one per positional mode) and enformer-pytorch at identical hyperparameters, and a
+    random one-hot batch."""
     sequence_bp, cpu_batch, gpu_batch, overrides = SETTINGS[preset]
     batch = gpu_batch if device.type == "cuda" else cpu_batch
     base = model_config_from(preset, {**overrides, "tower_schedule": "enformer"}, num_tracks=3)
     torch.manual_seed(0)
-    models = {f"ours_{mode}": Seq2Track(replace(base, positional=mode)) for mode in MODES}
+    models = {f"ours_{mode}": Seq2Track(_mode_config(base, mode)) for mode in MODES
+              if mode != "none" or base.alibi}
     models["enformer_pytorch"] = _their_model(base, sequence_bp)
     gen = torch.Generator().manual_seed(0)
     x = torch.nn.functional.one_hot(torch.randint(0, 4, (batch, sequence_bp), generator=gen), 4).float()
@@ -144,8 +154,9 @@ def bench_preset(preset: str, device: torch.device, precision: str, repeats: int
             rows[name] = {"seconds_per_step": round(median, 4), "sequences_per_s": round(batch / median, 3),
                           "bp_per_s": round(batch * sequence_bp / median), "peak_memory_MB": round(peaks[name], 1)}
         ref = rows["enformer_pytorch"]["sequences_per_s"]
-        for mode in MODES:
-            ours = rows[f"ours_{mode}"]
+        for name, ours in rows.items():
+            if name == "enformer_pytorch":
+                continue
             ours["speedup_vs_enformer_pytorch"] = round(ours["sequences_per_s"] / ref, 3)
         result[phase] = rows
     return result
