@@ -142,11 +142,13 @@ PRESETS: dict[str, dict] = {
     # Four transformer layers, not two or three: perturbation auPRC above ABC-like on every seed of 1-5 (mean
     # 0.631 with the CAGE-like soft clip at 384 then; three layers 0.611 with two seeds below ABC-like; two
     # 0.560), ~6% more per CPU step than three (README: training recipe).
-    # Absolute sinusoidal positions, not rotary, beside ALiBi: perturbation auPRC 0.760-0.784 on seeds 1-5
-    # (rotary 0.725-0.763), Spearman with the simulated effect 0.82-0.85 (rotary 0.59-0.78), and effects that
-    # reach 2-3x farther at 20-50 kb; same step cost (README: results).
+    # No position signal but ALiBi's distance bias (positional none, as ALiBi's paper): perturbation auPRC
+    # 0.749-0.788 on seeds 1-5 (absolute sinusoidal 0.760-0.784, rotary 0.725-0.763), 0.820-0.821 on
+    # bench/configs/boundary.yaml seeds 2-3 (sinusoidal 0.785-0.800); effects reach 2-3x farther at 20-50 kb
+    # than with rotary, and unlike sinusoidal a bin's prediction does not depend on its place in the window
+    # (no seams where predicted windows meet: bench/shift_dependence.py); same step cost (README: results).
     "demo": dict(dim=64, num_transformer_layers=4, num_heads=4, crop_bins=64, attention_dropout=0.0, dropout=0.0,
-                 final_dropout=0.0, pointwise_norm="layer", alibi=True, positional="sinusoidal"),
+                 final_dropout=0.0, pointwise_norm="layer", alibi=True, positional="none"),
     # a real but modest model for a single GPU
     "small": dict(dim=384, num_transformer_layers=4, num_heads=8, crop_bins=64, channel_divisor=32),
     # the published Enformer (Avsec et al. 2021): 196,608 bp in, 896 bins out, human + mouse heads;
