@@ -145,9 +145,9 @@ PRESETS: dict[str, dict] = {
     # No position signal but ALiBi's distance bias (positional none, as ALiBi's paper): perturbation auPRC
     # 0.749-0.788 on seeds 1-5 at 7 epochs (absolute sinusoidal 0.760-0.784, rotary 0.725-0.763; the demo's 6
     # epochs: 0.744-0.780), 0.817-0.821 on bench/configs/boundary.yaml seeds 1-3 (sinusoidal 0.785-0.801);
-    # effects reach 2-3x farther at 20-50 kb
-    # than with rotary, and unlike sinusoidal a bin's prediction does not depend on its place in the window
-    # (no seams where predicted windows meet: bench/shift_dependence.py); same step cost (README: results).
+    # effects reach 2-3x farther at 20-50 kb than with rotary, and unlike sinusoidal a bin's prediction does
+    # not depend on its place in the window (no seams where predicted windows meet: bench/shift_dependence.py);
+    # same step cost (README: results).
     "demo": dict(dim=64, num_transformer_layers=4, num_heads=4, crop_bins=64, attention_dropout=0.0, dropout=0.0,
                  final_dropout=0.0, pointwise_norm="layer", alibi=True, positional="none"),
     # a real but modest model for a single GPU
