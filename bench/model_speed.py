@@ -33,6 +33,7 @@ import torch
 
 from seq2track.device import CPU_MALLOC_ENV, setup_device, tune_cpu_allocator
 from seq2track.model import Seq2Track, model_config_from
+from seq2track.model.config import OWN_ATTENTION_OPTIONS
 
 MODES = ("rotary", "sinusoidal", "none", "enformer")
 SETTINGS = {  # preset -> (sequence bp, batch on CPU, batch on GPU, overrides that make the comparison possible)
@@ -63,7 +64,7 @@ def _vm_kb(field: str) -> int:
 def _mode_config(base, mode: str):
     """The preset in one positional mode; enformer's own attention module has no ALiBi (the demo preset's)."""
     if mode == "enformer":
-        return replace(base, positional=mode, alibi=False, attention_sink=False, boundary_bias=False)
+        return replace(base, positional=mode, **dict.fromkeys(OWN_ATTENTION_OPTIONS, False))
     return replace(base, positional=mode)
 
 

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from seq2track.errors import ConfigError
 
 POSITIONAL_MODES = ("rotary", "sinusoidal", "enformer", "none")
+# attention options of our own attention module; positional "enformer" uses Enformer's, which has none of them
+OWN_ATTENTION_OPTIONS = ("alibi", "attention_sink", "boundary_bias")
 TOWER_SCHEDULES = ("geometric", "enformer")
 OUTPUT_ACTIVATIONS = ("softplus", "exp")
 NORMS = ("batch", "layer")
@@ -68,7 +70,7 @@ class ModelConfig:
         if self.dim % self.num_heads or (self.dim // self.num_heads) % 2:
             raise ConfigError("model.dim", f"dim {self.dim} must split into {self.num_heads} heads of even size",
                               "change dim or num_heads")
-        for key in ("alibi", "attention_sink", "boundary_bias"):
+        for key in OWN_ATTENTION_OPTIONS:
             if getattr(self, key) and self.positional == "enformer":
                 raise ConfigError(f"model.{key}", "is not available with positional 'enformer' (its own attention "
                                   "module)", "use positional rotary, sinusoidal or none")
